@@ -1,0 +1,14 @@
+// One function per subcommand of the `clipglass` binary. Each adds its CLI11 subcommand with its
+// flags and a callback that calls into the libraries; failures print one line and exit non-zero.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace clipglass::cli {
+
+void AddVersionCommand(CLI::App& app);
+#ifdef CLIPGLASS_WITH_TORCH
+void AddModelRunCommand(CLI::App& app);
+#endif
+
+}  // namespace clipglass::cli

@@ -1,0 +1,6 @@
+// The model families under `clipglass model-run`, one file each (model_run_<model>.cpp).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace clipglass::cli {}  // namespace clipglass::cli
