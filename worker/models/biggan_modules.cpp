@@ -1,0 +1,247 @@
+// Ref: huggingface/pytorch-pretrained-BigGAN pytorch_pretrained_biggan/model.py (1e18aed):
+// snconv2d/snlinear, BigGANBatchNorm, GenBlock, SelfAttn, Generator, BigGAN.
+#include "worker/models/biggan_modules.h"
+
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <string>
+
+namespace clipglass::models::biggan {
+namespace {
+
+// torch.nn.utils.spectral_norm in eval mode: sigma = u . (W_mat v) with the stored u and v.
+at::Tensor SpectrallyNormalised(const at::Tensor& weight_orig, const at::Tensor& u,
+                                const at::Tensor& v) {
+  const at::Tensor matrix = weight_orig.reshape({weight_orig.size(0), -1});  // [out, in * k * k]
+  const at::Tensor sigma = at::dot(u, at::mv(matrix, v));                    // []
+  return weight_orig / sigma;
+}
+
+// [B, C] -> [B, C, 1, 1], to broadcast over an image batch.
+at::Tensor PerChannel(const at::Tensor& t) { return t.unsqueeze(-1).unsqueeze(-1); }
+
+}  // namespace
+
+SnLinearImpl::SnLinearImpl(int64_t in_features, int64_t out_features, bool has_bias) {
+  weight_orig = register_parameter("weight_orig", at::empty({out_features, in_features}),
+                                   /*requires_grad=*/false);
+  weight_u = register_buffer("weight_u", at::empty({out_features}));
+  weight_v = register_buffer("weight_v", at::empty({in_features}));
+  if (has_bias) {
+    bias = register_parameter("bias", at::zeros({out_features}), /*requires_grad=*/false);
+  }
+}
+
+void SnLinearImpl::FoldSpectralNorm() {
+  if (weight.defined()) return;
+  weight = register_buffer("weight", SpectrallyNormalised(weight_orig, weight_u, weight_v));
+}
+
+at::Tensor SnLinearImpl::forward(const at::Tensor& x) {
+  return at::linear(x, weight, bias);  // [B, out]
+}
+
+SnConv2dImpl::SnConv2dImpl(int64_t in_channels, int64_t out_channels, int64_t kernel, bool has_bias)
+    : padding(kernel / 2) {
+  weight_orig = register_parameter("weight_orig",
+                                   at::empty({out_channels, in_channels, kernel, kernel}), false);
+  weight_u = register_buffer("weight_u", at::empty({out_channels}));
+  weight_v = register_buffer("weight_v", at::empty({in_channels * kernel * kernel}));
+  if (has_bias) bias = register_parameter("bias", at::zeros({out_channels}), false);
+}
+
+void SnConv2dImpl::FoldSpectralNorm() {
+  if (weight.defined()) return;
+  weight = register_buffer("weight", SpectrallyNormalised(weight_orig, weight_u, weight_v));
+}
+
+at::Tensor SnConv2dImpl::forward(const at::Tensor& x) {
+  return at::conv2d(x, weight, bias, /*stride=*/{1, 1}, {padding, padding});  // [B, out, H, W]
+}
+
+at::Tensor SnConv2dImpl::ForwardFirstChannels(const at::Tensor& x, int64_t channels) {
+  // Each output channel only reads its own filter, so the sliced conv equals the sliced output.
+  const at::Tensor w = weight.narrow(0, 0, channels);  // [channels, in, k, k]
+  const at::Tensor b = bias.defined() ? bias.narrow(0, 0, channels) : at::Tensor();
+  return at::conv2d(x, w, b, /*stride=*/{1, 1}, {padding, padding});  // [B, channels, H, W]
+}
+
+Stats SelectStandingStats(const at::Tensor& running_means, const at::Tensor& running_vars,
+                          const StandingStatsChoice& choice) {
+  const at::Tensor means = running_means.to(at::kFloat);  // [n_stats, C]
+  const at::Tensor vars = running_vars.to(at::kFloat);    // [n_stats, C]
+  if (!choice.interpolate()) return {means[choice.row], vars[choice.row]};
+  // The original's weights: row * coef + next * (1 - coef), each a float32 tensor times a double
+  // (rounded to float32 by the kernel, as in Python).
+  const double other = 1.0 - choice.coef;
+  return {means[choice.row] * choice.coef + means[choice.row + 1] * other,  // [C]
+          vars[choice.row] * choice.coef + vars[choice.row + 1] * other};   // [C]
+}
+
+ConditionalBatchNormImpl::ConditionalBatchNormImpl(int64_t num_features, int64_t condition_dim,
+                                                   int64_t n_stats, double eps_value)
+    : eps(eps_value) {
+  running_means = register_buffer("running_means", at::zeros({n_stats, num_features}));
+  running_vars = register_buffer("running_vars", at::ones({n_stats, num_features}));
+  scale = register_module("scale", SnLinear(condition_dim, num_features, /*bias=*/false));
+  offset = register_module("offset", SnLinear(condition_dim, num_features, /*bias=*/false));
+}
+
+at::Tensor ConditionalBatchNormImpl::forward(const at::Tensor& x, const at::Tensor& cond,
+                                             const StandingStatsChoice& stats) {
+  // (x - mean) / sqrt(var + eps) * (1 + scale(cond)) + offset(cond), as one multiply-add:
+  // gain = (1 + scale(cond)) / sqrt(var + eps), shift = offset(cond) - mean * gain.
+  const Stats s = SelectStandingStats(running_means, running_vars, stats);
+  const at::Tensor inv_std = (s.var + eps).rsqrt();                               // [C]
+  const at::Tensor gain = (scale->forward(cond).to(at::kFloat) + 1.0) * inv_std;  // [B, C]
+  const at::Tensor shift = offset->forward(cond).to(at::kFloat) - s.mean * gain;  // [B, C]
+  return at::addcmul(PerChannel(shift.to(x.scalar_type())), x,
+                     PerChannel(gain.to(x.scalar_type())));  // [B, C, H, W]
+}
+
+StandingBatchNormImpl::StandingBatchNormImpl(int64_t num_features, int64_t n_stats,
+                                             double eps_value)
+    : eps(eps_value) {
+  weight = register_parameter("weight", at::ones({num_features}), false);
+  bias = register_parameter("bias", at::zeros({num_features}), false);
+  running_means = register_buffer("running_means", at::zeros({n_stats, num_features}));
+  running_vars = register_buffer("running_vars", at::ones({n_stats, num_features}));
+}
+
+at::Tensor StandingBatchNormImpl::forward(const at::Tensor& x, const StandingStatsChoice& stats) {
+  // F.batch_norm(training=False) computes x * alpha + beta with alpha = weight / sqrt(var + eps),
+  // beta = bias - mean * alpha: the same here.
+  const Stats s = SelectStandingStats(running_means, running_vars, stats);
+  const at::Tensor gain = weight.to(at::kFloat) * (s.var + eps).rsqrt();  // [C]
+  const at::Tensor shift = bias.to(at::kFloat) - s.mean * gain;           // [C]
+  return at::addcmul(shift.to(x.scalar_type()).view({1, -1, 1, 1}), x,
+                     gain.to(x.scalar_type()).view({1, -1, 1, 1}));  // [B, C, H, W]
+}
+
+GenBlockImpl::GenBlockImpl(const BigGanBlockConfig& block, int64_t condition_dim, int64_t n_stats,
+                           double eps)
+    : up_sample(block.up_sample) {
+  const int64_t in = block.in_channels;
+  const int64_t mid = block.middle_channels;
+  const int64_t out = block.out_channels;
+  bn_0 = register_module("bn_0", ConditionalBatchNorm(in, condition_dim, n_stats, eps));
+  conv_0 = register_module("conv_0", SnConv2d(in, mid, 1, /*bias=*/true));
+  bn_1 = register_module("bn_1", ConditionalBatchNorm(mid, condition_dim, n_stats, eps));
+  conv_1 = register_module("conv_1", SnConv2d(mid, mid, 3, /*bias=*/true));
+  bn_2 = register_module("bn_2", ConditionalBatchNorm(mid, condition_dim, n_stats, eps));
+  conv_2 = register_module("conv_2", SnConv2d(mid, mid, 3, /*bias=*/true));
+  bn_3 = register_module("bn_3", ConditionalBatchNorm(mid, condition_dim, n_stats, eps));
+  conv_3 = register_module("conv_3", SnConv2d(mid, out, 1, /*bias=*/true));
+}
+
+at::Tensor GenBlockImpl::forward(const at::Tensor& x, const at::Tensor& cond,
+                                 const StandingStatsChoice& stats) {
+  const int64_t height = x.size(2);
+  const int64_t width = x.size(3);
+  at::Tensor h = conv_0(bn_0(x, cond, stats).relu_());                    // [B, in/4, H, W]
+  h = bn_1(h, cond, stats).relu_();                                       // [B, in/4, H, W]
+  if (up_sample) h = at::upsample_nearest2d(h, {2 * height, 2 * width});  // [B, in/4, 2H, 2W]
+  h = conv_1(h);                                                          // [B, in/4, H', W']
+  h = conv_2(bn_2(h, cond, stats).relu_());                               // [B, in/4, H', W']
+  h = conv_3(bn_3(h, cond, stats).relu_());                               // [B, out, H', W']
+
+  at::Tensor skip = x;                                                          // [B, in, H, W]
+  if (h.size(1) != x.size(1)) skip = x.narrow(1, 0, x.size(1) / 2);             // [B, in/2, H, W]
+  if (up_sample) skip = at::upsample_nearest2d(skip, {2 * height, 2 * width});  // [B, out, H', W']
+  return h.add_(skip);                                                          // [B, out, H', W']
+}
+
+SelfAttentionImpl::SelfAttentionImpl(int64_t channels) {
+  snconv1x1_theta = register_module("snconv1x1_theta", SnConv2d(channels, channels / 8, 1, false));
+  snconv1x1_phi = register_module("snconv1x1_phi", SnConv2d(channels, channels / 8, 1, false));
+  snconv1x1_g = register_module("snconv1x1_g", SnConv2d(channels, channels / 2, 1, false));
+  snconv1x1_o_conv =
+      register_module("snconv1x1_o_conv", SnConv2d(channels / 2, channels, 1, false));
+  gamma = register_parameter("gamma", at::zeros({1}), false);
+}
+
+at::Tensor SelfAttentionImpl::forward(const at::Tensor& x) {
+  const int64_t batch = x.size(0);
+  const int64_t height = x.size(2);
+  const int64_t width = x.size(3);
+  const int64_t pixels = height * width;
+  const int64_t key_channels = snconv1x1_theta->weight.size(0);  // C/8
+  const int64_t value_channels = snconv1x1_g->weight.size(0);    // C/2
+  const at::Tensor theta =
+      snconv1x1_theta(x).reshape({batch, key_channels, pixels});  // [B, C/8, HW]
+  const at::Tensor phi = at::max_pool2d(snconv1x1_phi(x), {2, 2}, {2, 2})
+                             .reshape({batch, key_channels, pixels / 4});   // [B, C/8, HW/4]
+  const at::Tensor attn = at::bmm(theta.transpose(1, 2), phi).softmax(-1);  // [B, HW, HW/4]
+  const at::Tensor g = at::max_pool2d(snconv1x1_g(x), {2, 2}, {2, 2})
+                           .reshape({batch, value_channels, pixels / 4});  // [B, C/2, HW/4]
+  const at::Tensor attn_g = at::bmm(g, attn.transpose(1, 2))
+                                .reshape({batch, value_channels, height, width});  // [B, C/2, H, W]
+  return x + gamma * snconv1x1_o_conv(attn_g);                                     // [B, C, H, W]
+}
+
+GeneratorImpl::GeneratorImpl(const BigGanConfig& config_value) : config(config_value) {
+  gen_z = register_module(
+      "gen_z", SnLinear(config.condition_dim(), 4 * 4 * config.gen_z_channels(), /*bias=*/true));
+  layers = register_module("layers", torch::nn::ModuleList());
+  for (size_t k = 0; k < config.blocks.size(); ++k) {
+    if (config.attention_position == static_cast<int64_t>(k)) {
+      attention = SelfAttention(config.attention_channels);
+      layers->push_back(attention);
+    }
+    blocks.push_back(
+        GenBlock(config.blocks[k], config.condition_dim(), config.n_stats, config.eps));
+    layers->push_back(blocks.back());
+  }
+  bn = register_module("bn", StandingBatchNorm(config.channel_width, config.n_stats, config.eps));
+  conv_to_rgb = register_module(
+      "conv_to_rgb", SnConv2d(config.channel_width, config.channel_width, 3, /*bias=*/true));
+}
+
+at::Tensor GeneratorImpl::forward(const at::Tensor& cond, const StandingStatsChoice& stats,
+                                  bool channels_last, at::Tensor* first_block_input) {
+  const at::MemoryFormat format =
+      channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  const int64_t batch = cond.size(0);
+  // gen_z's output is laid out as TensorFlow's NHWC: view it so, then permute to NCHW (which is
+  // channels-last storage already).
+  at::Tensor h = gen_z(cond)
+                     .view({batch, 4, 4, config.gen_z_channels()})  // [B, 4, 4, 16ch]
+                     .permute({0, 3, 1, 2})                         // [B, 16ch, 4, 4]
+                     .contiguous(format);
+  if (first_block_input != nullptr) *first_block_input = h;
+  for (size_t k = 0; k < blocks.size(); ++k) {
+    if (config.attention_position == static_cast<int64_t>(k)) {
+      h = attention(h).contiguous(format);  // [B, C, H, W]
+    }
+    h = blocks[k](h, cond, stats).contiguous(format);  // [B, out_k, H_k, W_k]
+  }
+  h = bn(h, stats).relu_();                     // [B, ch, R, R]
+  h = conv_to_rgb->ForwardFirstChannels(h, 3);  // [B, 3, R, R]: the original keeps [:, :3]
+  return h.tanh().contiguous();                 // [B, 3, R, R]
+}
+
+BigGanImpl::BigGanImpl(const BigGanConfig& config) {
+  embeddings = register_module(
+      "embeddings",
+      torch::nn::Linear(torch::nn::LinearOptions(config.num_classes, config.z_dim).bias(false)));
+  embeddings->weight.set_requires_grad(false);
+  generator = register_module("generator", Generator(config));
+}
+
+void BigGanImpl::FoldSpectralNorm() {
+  for (const std::shared_ptr<torch::nn::Module>& module : modules(/*include_self=*/false)) {
+    if (auto linear = std::dynamic_pointer_cast<SnLinearImpl>(module)) linear->FoldSpectralNorm();
+    if (auto conv = std::dynamic_pointer_cast<SnConv2dImpl>(module)) conv->FoldSpectralNorm();
+  }
+}
+
+at::Tensor BigGanImpl::forward(const at::Tensor& z, const at::Tensor& class_vector,
+                               const StandingStatsChoice& stats, bool channels_last,
+                               at::Tensor* first_block_input) {
+  const at::Tensor embed = embeddings(class_vector);                // [B, z_dim]
+  const at::Tensor cond = at::cat({z, embed}, 1);                   // [B, 2 z_dim]
+  return generator(cond, stats, channels_last, first_block_input);  // [B, 3, R, R]
+}
+
+}  // namespace clipglass::models::biggan
