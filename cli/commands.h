@@ -7,6 +7,7 @@
 namespace clipglass::cli {
 
 void AddVersionCommand(CLI::App& app);
+void AddTokenizeCommand(CLI::App& app);
 #ifdef CLIPGLASS_WITH_TORCH
 void AddModelRunCommand(CLI::App& app);
 #endif

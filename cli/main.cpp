@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", CLIPGLASS_VERSION);
 
   clipglass::cli::AddVersionCommand(app);
+  clipglass::cli::AddTokenizeCommand(app);
 #ifdef CLIPGLASS_WITH_TORCH
   clipglass::cli::AddModelRunCommand(app);
 #endif
