@@ -6,7 +6,15 @@
 #include "worker/weights/mapped_file.h"
 #include "worker/weights/state_dict.h"
 
+namespace caffe2::serialize {
+class ReadAdapterInterface;
+}
+
 namespace clipglass::weights::internal {
+
+// LibTorch's zip readers (PyTorchStreamReader, torch::jit::load) reading from the mapping.
+std::shared_ptr<caffe2::serialize::ReadAdapterInterface> MakeReadAdapter(
+    std::shared_ptr<MappedFile> file);
 
 // Each reader returns every tensor of the file, converted per `options.float_dtype`;
 // LoadStateDict applies `options.sub_dict` afterwards (except for nested zip dicts, where the
