@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "worker/weights/checkpoint_readers.h"
 #include "worker/weights/restricted_unpickler.h"
@@ -103,6 +104,10 @@ class ZipCheckpointReader {
     if (depth > kMaxNesting) {
       return InvalidArgumentError(path + ": '" + prefix + "' nests dicts too deeply");
     }
+    // A dict reached twice (through the pickle memo) would multiply the work, or never end.
+    if (!walked_.insert(dict).second) {
+      return InvalidArgumentError(path + ": '" + prefix + "' is a dict shared with another key");
+    }
     for (const auto& [key, value] : dict->entries) {
       if (key->kind != PickleNode::Kind::kString) {
         return InvalidArgumentError(path + ": a " + std::string(PickleKindName(key->kind)) +
@@ -183,6 +188,7 @@ class ZipCheckpointReader {
   const LoadOptions& options_;
   caffe2::serialize::PyTorchStreamReader reader_;
   std::map<std::string, Storage> storages_;
+  std::set<const PickleNode*> walked_;
   StateDict dict_;
 };
 
