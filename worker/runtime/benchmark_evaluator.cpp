@@ -1,5 +1,7 @@
 #include "worker/runtime/benchmark_evaluator.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <numbers>
@@ -74,9 +76,12 @@ StatusOr<EvaluationResult> BenchmarkEvaluator::Evaluate(const v1::Assign& assign
   }
   if (!assign.want_discriminator()) result.discriminator_loss.clear();
   for (uint32_t index : assign.keep_outputs()) {
+    if (index >= latents.count) return InvalidArgumentError("keep_outputs index out of range");
     v1::Output output;
     output.set_index(index);
-    output.set_caption("individual " + std::to_string(index));
+    // A deterministic "output" naming the genome, so archives can be compared across runs.
+    const std::vector<double> x = wire::GenomeRow(latents, index);
+    output.set_caption(fmt::format("{} x0={:.6f} x1={:.6f}", family, x[0], x[1]));
     result.outputs.push_back(output);
   }
   if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
