@@ -3,4 +3,8 @@
 
 #include <CLI/CLI.hpp>
 
-namespace clipglass::cli {}  // namespace clipglass::cli
+namespace clipglass::cli {
+
+void AddModelRunStylegan2(CLI::App& model_run);
+
+}  // namespace clipglass::cli
