@@ -6,14 +6,16 @@
 #include <cmath>
 #include <utility>
 
+#include "coordinator/ga/det_math.h"
+
 namespace clipglass::ga {
 namespace {
 
 // SBX spread factor for a uniform draw u; beta measures the room to the nearest bound.
 double SbxBetaQ(double beta, double u, double eta) {
-  const double alpha = 2.0 - std::pow(beta, -(eta + 1.0));
-  if (u <= 1.0 / alpha) return std::pow(u * alpha, 1.0 / (eta + 1.0));
-  return std::pow(1.0 / (2.0 - u * alpha), 1.0 / (eta + 1.0));
+  const double alpha = 2.0 - DetPow(beta, -(eta + 1.0));
+  if (u <= 1.0 / alpha) return DetPow(u * alpha, 1.0 / (eta + 1.0));
+  return DetPow(1.0 / (2.0 - u * alpha), 1.0 / (eta + 1.0));
 }
 
 void Hux(Rng& rng, std::span<double> c0, std::span<double> c1, std::vector<int>* differ) {

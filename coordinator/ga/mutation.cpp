@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "coordinator/ga/crossover.h"
+#include "coordinator/ga/det_math.h"
 
 namespace clipglass::ga {
 
@@ -57,12 +58,12 @@ void PolynomialMutationReal(double eta, double prob, double xl, double xu, Rng& 
     double deltaq;
     if (u <= 0.5) {
       const double xy = 1.0 - (v - xl) / range;
-      const double val = 2.0 * u + (1.0 - 2.0 * u) * std::pow(xy, eta + 1.0);
-      deltaq = std::pow(val, mut_pow) - 1.0;
+      const double val = 2.0 * u + (1.0 - 2.0 * u) * DetPow(xy, eta + 1.0);
+      deltaq = DetPow(val, mut_pow) - 1.0;
     } else {
       const double xy = 1.0 - (xu - v) / range;
-      const double val = 2.0 * (1.0 - u) + 2.0 * (u - 0.5) * std::pow(xy, eta + 1.0);
-      deltaq = 1.0 - std::pow(val, mut_pow);
+      const double val = 2.0 * (1.0 - u) + 2.0 * (u - 0.5) * DetPow(xy, eta + 1.0);
+      deltaq = 1.0 - DetPow(val, mut_pow);
     }
     v = std::clamp(v + deltaq * range, xl, xu);
   }

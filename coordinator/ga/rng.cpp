@@ -4,6 +4,8 @@
 #include <cmath>
 #include <utility>
 
+#include "coordinator/ga/det_math.h"
+
 namespace clipglass::ga {
 namespace {
 
@@ -100,7 +102,7 @@ double Rng::Normal() {
     const double v = 2.0 * Uniform() - 1.0;
     const double s = u * u + v * v;
     if (s >= 1.0 || s == 0.0) continue;
-    return u * std::sqrt(-2.0 * std::log(s) / s);
+    return u * std::sqrt(-2.0 * DetLog(s) / s);
   }
 }
 
