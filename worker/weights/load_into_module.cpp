@@ -2,6 +2,7 @@
 // leaves the module untouched.
 #include <torch/nn/module.h>
 
+#include <algorithm>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -83,7 +84,15 @@ Status LoadIntoModule(torch::nn::Module& module, const StateDict& dict,
   }
 
   at::NoGradGuard no_grad;
-  for (auto& [name, target] : targets) target.copy_(dict.tensors.at(name));
+  for (auto& [name, target] : targets) {
+    try {
+      target.copy_(dict.tensors.at(name));
+    } catch (const std::exception& e) {  // e.g. a dtype LibTorch cannot convert
+      std::string what = e.what();
+      what.resize(std::min(what.find('\n'), what.size()));
+      return InvalidArgumentError(dict.source + ": '" + name + "': " + what);
+    }
+  }
   return Status::Ok();
 }
 

@@ -50,7 +50,7 @@ inline constexpr uint64_t kMaxSafetensorsHeaderBytes = 100ull << 20;
 // `file`.
 StatusOr<SafetensorsHeader> ParseSafetensors(std::string_view file, const std::string& source);
 
-// True if `file` starts like a safetensors file (a plausible length then '{'); a cheap sniff for
+// True if `file` starts like a safetensors file ('{' after the 8-byte length); a cheap sniff for
 // format detection, not a validation.
 bool LooksLikeSafetensors(std::string_view file);
 

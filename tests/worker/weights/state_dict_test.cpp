@@ -215,7 +215,10 @@ TEST(LoadStateDictTest, CorruptFileNamesFileAndKey) {
   ASSERT_TRUE(WriteFileAtomically(path, bytes->substr(0, 8 + 100)).ok());
   dict = LoadStateDict(path);
   ASSERT_FALSE(dict.ok());
+  EXPECT_EQ(dict.status().code(), StatusCode::kDataLoss);
   EXPECT_NE(dict.status().message().find(path), std::string::npos);
+  EXPECT_NE(dict.status().message().find("exceeds the file size"), std::string::npos)
+      << dict.status().message();
 }
 
 TEST(LoadStateDictTest, UnknownAndLegacyFormatsAreRejected) {
