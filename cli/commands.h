@@ -8,6 +8,7 @@ namespace clipglass::cli {
 
 void AddVersionCommand(CLI::App& app);
 void AddTokenizeCommand(CLI::App& app);
+void AddOptimizeCommand(CLI::App& app);
 #ifdef CLIPGLASS_WITH_TORCH
 void AddModelRunCommand(CLI::App& app);
 #endif

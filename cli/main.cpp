@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
 
   clipglass::cli::AddVersionCommand(app);
   clipglass::cli::AddTokenizeCommand(app);
+  clipglass::cli::AddOptimizeCommand(app);
 #ifdef CLIPGLASS_WITH_TORCH
   clipglass::cli::AddModelRunCommand(app);
 #endif

@@ -126,6 +126,7 @@ std::vector<Candidate> Algorithm::Ask(int max_count) {
     if (batch_told_[i]) continue;
     Candidate c;
     c.id = batch_first_id_ + i;
+    c.generation = generation_ + 1;
     c.genes.assign(batch_genes_.begin() + static_cast<ptrdiff_t>(i) * g,
                    batch_genes_.begin() + static_cast<ptrdiff_t>(i + 1) * g);
     out.push_back(std::move(c));

@@ -25,6 +25,8 @@ namespace clipglass::ga {
 struct Candidate {
   uint64_t id = 0;
   std::vector<double> genes;
+  int island = 0;      // set by IslandModel; 0 for a plain Algorithm
+  int generation = 0;  // the generation this genome belongs to (1 = the initial population)
 };
 
 // An evaluated individual moving between populations (a migrant). Objectives are minimised.

@@ -111,6 +111,7 @@ std::vector<Candidate> IslandModel::Ask(int max_count) {
     std::vector<Candidate> got = islands_[i].Ask(max_count - static_cast<int>(out.size()));
     for (Candidate& c : got) {
       c.id = c.id * static_cast<uint64_t>(k) + static_cast<uint64_t>(i);
+      c.island = i;
       out.push_back(std::move(c));
     }
   }

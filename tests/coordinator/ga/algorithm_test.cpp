@@ -70,6 +70,7 @@ TEST(AlgorithmTest, TellRejectsUnknownDuplicateStaleAndMalformedResults) {
   for (size_t i = 1; i < batch.size(); ++i)
     ASSERT_TRUE(a->Tell(batch[i].id, p.Evaluate(batch[i].genes)).ok());
   EXPECT_EQ(a->generation(), 1);
+  EXPECT_EQ(a->Ask(1).at(0).generation, 2);
   // A late result for the previous generation is stale.
   EXPECT_FALSE(a->Tell(batch[1].id, f).ok());
   // Infinity is a legal (worst) value.

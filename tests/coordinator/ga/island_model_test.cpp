@@ -190,7 +190,11 @@ TEST(IslandModelTest, GlobalIdsRouteToTheirIsland) {
   std::vector<Candidate> all = m->Ask(1000);
   EXPECT_EQ(all.size(), 18u);
   std::set<uint64_t> ids;
-  for (const Candidate& c : all) ids.insert(c.id);
+  for (const Candidate& c : all) {
+    ids.insert(c.id);
+    EXPECT_EQ(c.island, m->IslandOf(c.id));
+    EXPECT_EQ(c.generation, 1);
+  }
   EXPECT_EQ(ids.size(), 18u);
   EXPECT_FALSE(m->Tell(1000 * 3 + 1, std::vector<double>{1.0}).ok());
   EXPECT_FALSE(
