@@ -109,6 +109,34 @@ TEST(LoadStateDictTest, F32FileIsZeroCopy) {
   EXPECT_EQ(MustLoad(path).tensors.at(first.name).flatten()[0].item<float>(), before);
 }
 
+TEST(LoadStateDictTest, MisalignedDataIsCopiedNotAliased) {
+  // Another writer's layout: a 1-byte tensor first puts the F32 and I64 data off alignment.
+  testing::TempDir dir("misaligned");
+  std::string json = R"({"b":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},)"
+                     R"("f":{"dtype":"F32","shape":[2],"data_offsets":[1,9]},)"
+                     R"("i":{"dtype":"I64","shape":[1],"data_offsets":[9,17]}})";
+  while ((8 + json.size()) % 8 != 0) json += ' ';
+  std::string file;
+  for (int k = 0; k < 8; ++k) file.push_back(static_cast<char>((json.size() >> (8 * k)) & 0xff));
+  file += json;
+  const float f[2] = {1.5f, -3.0f};
+  const int64_t i = -1234567890123;
+  file.push_back('\x2a');
+  file.append(reinterpret_cast<const char*>(f), sizeof(f));
+  file.append(reinterpret_cast<const char*>(&i), sizeof(i));
+  const std::string path = dir.File("misaligned.safetensors");
+  ASSERT_TRUE(WriteFileAtomically(path, file).ok());
+
+  StateDict dict = MustLoad(path);
+  const at::Tensor& ft = dict.tensors.at("f");
+  const at::Tensor& it = dict.tensors.at("i");
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(ft.data_ptr()) % alignof(float), 0u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(it.data_ptr()) % alignof(int64_t), 0u);
+  EXPECT_TRUE(ft.equal(torch::tensor({1.5f, -3.0f})));
+  EXPECT_EQ(it.item<int64_t>(), i);
+  EXPECT_EQ(dict.tensors.at("b").item<uint8_t>(), 0x2a);
+}
+
 TEST(LoadStateDictTest, TensorsOutliveTheStateDict) {
   at::Tensor kept;
   at::Tensor copy;
