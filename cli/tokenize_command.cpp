@@ -58,6 +58,14 @@ std::vector<std::vector<int32_t>> ParseIdLists(const std::vector<std::string>& i
   return lists;
 }
 
+// The arguments that are not this command's flags: the texts, or with --decode the id lists
+// (so "-42 degrees" is a text; only a text spelt like one of the flags cannot be given).
+std::vector<std::string> Inputs(const CLI::App& sub) {
+  std::vector<std::string> inputs = sub.remaining();
+  if (inputs.empty()) Fail(InvalidArgumentError("give at least one text (or id list)"));
+  return inputs;
+}
+
 void PrintJson(const nlohmann::json& value) { std::printf("%s\n", value.dump().c_str()); }
 
 void RunClip(const TokenizeOptions& options) {
@@ -122,8 +130,10 @@ void RunGpt2(const TokenizeOptions& options) {
 }  // namespace
 
 void AddTokenizeCommand(CLI::App& app) {
-  CLI::App* tokenize = app.add_subcommand(
-      "tokenize", "Print the token ids of texts as JSON (one list per text), or decode ids");
+  CLI::App* tokenize =
+      app.add_subcommand("tokenize",
+                         "Print the token ids of texts as JSON (one list per text), or decode ids. "
+                         "Usage: tokenize clip|gpt2 [flags] TEXT...");
   tokenize->require_subcommand(1);
   auto options = std::make_shared<TokenizeOptions>();
 
@@ -142,8 +152,13 @@ void AddTokenizeCommand(CLI::App& app) {
                  "ids without SOT/EOT and without the length check (SimpleTokenizer.encode)");
   clip->add_flag("--decode", options->decode,
                  "arguments are JSON id lists; print the decoded texts as a JSON list");
-  clip->add_option("inputs", options->inputs, "texts (or id lists with --decode)")->required();
-  clip->callback([options] { RunClip(*options); });
+  // The texts are taken raw (allow_extras + remaining): a positional option would split an
+  // argument written "[a, b]" into a list, and texts and id lists may look like that.
+  clip->allow_extras();
+  clip->callback([options, clip] {
+    options->inputs = Inputs(*clip);
+    RunClip(*options);
+  });
 
   CLI::App* gpt2 = tokenize->add_subcommand("gpt2", "GPT-2's byte-level BPE tokenizer");
   gpt2->add_option("--vocab", options->vocab, "encoder.json (default: the shipped one)");
@@ -151,8 +166,11 @@ void AddTokenizeCommand(CLI::App& app) {
   gpt2->add_flag("--decode", options->decode,
                  "arguments are JSON id lists; print the decoded texts (invalid UTF-8 as U+FFFD) "
                  "as a JSON list");
-  gpt2->add_option("inputs", options->inputs, "texts (or id lists with --decode)")->required();
-  gpt2->callback([options] { RunGpt2(*options); });
+  gpt2->allow_extras();
+  gpt2->callback([options, gpt2] {
+    options->inputs = Inputs(*gpt2);
+    RunGpt2(*options);
+  });
 }
 
 }  // namespace clipglass::cli

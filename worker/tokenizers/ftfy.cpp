@@ -1,6 +1,8 @@
 // Ref: rspeer/python-ftfy v5.8, ftfy/__init__.py (fix_text, fix_text_segment).
 #include "worker/tokenizers/ftfy.h"
 
+#include <algorithm>
+
 #include "worker/tokenizers/ftfy_fix_encoding.h"
 #include "worker/tokenizers/ftfy_fixes.h"
 #include "worker/tokenizers/unicode_util.h"
@@ -41,6 +43,11 @@ std::u32string FixTextSegment(std::u32string_view input, bool fix_entities, bool
 }
 
 std::u32string FixText(std::u32string_view text) {
+  // Printable ASCII with tabs and newlines and no '&' is left as it is by every fixer.
+  const bool plain = std::all_of(text.begin(), text.end(), [](char32_t c) {
+    return (c >= 0x20 && c < 0x7F && c != U'&') || c == U'\t' || c == U'\n';
+  });
+  if (plain) return std::u32string(text);
   std::u32string out;
   out.reserve(text.size());
   bool fix_entities = true;  // 'auto' until a line looks like HTML

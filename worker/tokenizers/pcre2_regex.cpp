@@ -51,8 +51,18 @@ std::vector<std::pair<size_t, size_t>> Pcre2Regex::FindAll(std::string_view subj
   const uint32_t options = (flags_ & kUtf) ? PCRE2_NO_UTF_CHECK : 0;
   size_t offset = 0;
   while (offset <= subject.size()) {
-    const int rc = pcre2_match(code_->code, begin, subject.size(), offset, options, data, nullptr);
-    if (rc < 0) break;  // PCRE2_ERROR_NOMATCH, or a resource limit on pathological input
+    int rc = pcre2_match(code_->code, begin, subject.size(), offset, options, data, nullptr);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+      // The JIT stack ran out: the interpreter keeps its backtracking state on the heap.
+      rc = pcre2_match(code_->code, begin, subject.size(), offset, options | PCRE2_NO_JIT, data,
+                       nullptr);
+    }
+    if (rc == PCRE2_ERROR_NOMATCH) break;
+    if (rc < 0) {
+      // Our patterns match in linear time; a resource error here is a bug, not bad input.
+      std::fprintf(stderr, "clipglass: PCRE2 matching failed with error %d\n", rc);
+      std::abort();
+    }
     const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(data);
     const size_t match_begin = ovector[0], match_end = ovector[1];
     matches.emplace_back(match_begin, match_end);

@@ -173,6 +173,15 @@ TEST_F(ClipTokenizerTest, DecodeRejectsOutOfRangeIds) {
   EXPECT_FALSE(tokenizer_->Decode(std::vector<int32_t>{-1}).ok());
 }
 
+TEST_F(ClipTokenizerTest, LongRunsRoundTrip) {
+  const std::string text = std::string(100000, 'a') + std::string(100000, ' ') + "b";
+  auto ids = tokenizer_->Encode(text);
+  ASSERT_TRUE(ids.ok());
+  auto decoded = tokenizer_->Decode(*ids);
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_EQ(*decoded, std::string(100000, 'a') + " b ");
+}
+
 TEST_F(ClipTokenizerTest, TooSmallContextIsAnError) {
   EXPECT_FALSE(tokenizer_->EncodeWithSpecials("a", 1).ok());
 }

@@ -116,6 +116,17 @@ TEST_F(Gpt2TokenizerTest, EncodeDecodeRoundTripsValidText) {
   EXPECT_EQ(*decoded, text);
 }
 
+TEST_F(Gpt2TokenizerTest, LongRunsRoundTrip) {
+  for (const std::string& text : {std::string(100000, ' ') + "a", std::string(100000, 'a'),
+                                  std::string(50000, '\n') + "x" + std::string(50000, '!')}) {
+    auto ids = tokenizer_->Encode(text);
+    ASSERT_TRUE(ids.ok());
+    auto decoded = tokenizer_->Decode(*ids);
+    ASSERT_TRUE(decoded.ok());
+    EXPECT_EQ(*decoded, text);
+  }
+}
+
 TEST(Gpt2TokenizerLoadTest, MissingFilesAreNamed) {
   auto loaded = Gpt2Tokenizer::Load("missing/encoder.json", VocabPath("vocab.bpe"));
   ASSERT_FALSE(loaded.ok());
