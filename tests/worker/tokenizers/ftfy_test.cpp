@@ -44,6 +44,99 @@ TEST(FtfyFixTextTest, DoubleEscapedEntitiesAreFixedToAFixedPoint) {
   EXPECT_EQ(Fix("&#x80;uro &#150; dash"), "€uro – dash");
 }
 
+// Real-world and synthetic cases from ftfy's own test suite (tests/test_cases.json): mojibake
+// that must be fixed, and "negative" text that must be left alone (the expected text equals the
+// original). Left out: cases of ftfy 6 fixers 5.8 does not have (digraphs, 'ŉ', Gaelic NBSP).
+TEST(FtfyFixTextTest, FtfyTestSuiteCases) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"He's Justinâ\u009d¤", "He's Justin❤"},
+      {"Le Schtroumpf Docteur conseille g√¢teaux et baies schtroumpfantes pour un r√©gime "
+       "√©quilibr√©.",
+       "Le Schtroumpf Docteur conseille gâteaux et baies schtroumpfantes pour un régime "
+       "équilibré."},
+      {"âœ” No problems", "✔ No problems"},
+      {"РґРѕСЂРѕРіРµ Р\u0098Р·-РїРѕРґ #С„СѓС‚Р±РѕР»", "дороге Из-под #футбол"},
+      {"\u0084Handwerk bringt dich überall hin\u0093: Von der YOU bis nach Monaco",
+       "\"Handwerk bringt dich überall hin\": Von der YOU bis nach Monaco"},
+      {"Hi guys í ½í¸\u008d", "Hi guys 😍"},
+      {"hihi RT username: â\u0098ºí ½í¸\u0098", "hihi RT username: ☺😘"},
+      {"Beta Haber: HÄ±rsÄ±zÄ± BÃ¼yÃ¼ Korkuttu", "Beta Haber: Hırsızı Büyü Korkuttu"},
+      {"Р С—РЎР‚Р С‘РЎРЏРЎвЂљР Р…Р С•РЎРѓРЎвЂљР С‘. РІСњВ¤", "приятности. ❤"},
+      {"Kayanya laptopku error deh, soalnya tiap mau ngetik deket-deket kamu font yg keluar selalu "
+       "Times New Ã¢â‚¬Å“ RomanceÃ¢â‚¬Â\u009d.",
+       "Kayanya laptopku error deh, soalnya tiap mau ngetik deket-deket kamu font yg keluar selalu "
+       "Times New \" Romance\"."},
+      {"Iggy Pop (nÃƒÂ© Jim Osterberg)", "Iggy Pop (né Jim Osterberg)"},
+      {"Direzione Pd, ok â\u0080\u009csenza modifiche\u0094 all'Italicum.",
+       "Direzione Pd, ok \"senza modifiche\" all'Italicum."},
+      {"selamat berpuasa sob (Ã\u00a0Â¸â€¡'ÃŒâ‚¬Ã¢Å’Â£'ÃŒÂ\u0081)Ã\u00a0Â¸â€¡",
+       "selamat berpuasa sob (ง'̀⌣'́)ง"},
+      {"The Mona Lisa doesnÃƒÂ¢Ã¢â€šÂ¬Ã¢â€žÂ¢t have eyebrows.",
+       "The Mona Lisa doesn't have eyebrows."},
+      {"#╨┐╤Ç╨░╨▓╨╕╨╗╤î╨╜╨╛╨╡╨┐╨╕╤é╨░╨╜╨╕╨╡", "#правильноепитание"},
+      {"LiĂ¨ge Avenue de l'HĂ´pital", "Liège Avenue de l'Hôpital"},
+      {"It was namedÂ â€žscarsÂ´ stonesâ€ś after the rock-climbers who got hurt while climbing on "
+       "it.",
+       "It was named\u00a0\"scars´ stones\" after the rock-climbers who got hurt while climbing on "
+       "it."},
+      {"It was namedÂ\u00a0â\u0080\u009escarsÂ´ stonesâ\u0080\u009c after the rock-climbers who "
+       "got hurt while climbing on it.",
+       "It was named\u00a0\"scars´ stones\" after the rock-climbers who got hurt while climbing on "
+       "it."},
+      {"vedere Ă®nceĹŁoĹźatÄ\u0083", "vedere înceţoşată"},
+      {"NapĂ\u00adĹˇte nĂˇm !", "Napíšte nám !"},
+      {"Ã¢â€\u009dâ€™(Ã¢Å’Â£Ã‹â€ºÃ¢Å’Â£)Ã¢â€\u009dÅ½", "┒(⌣˛⌣)┎"},
+      {"Ã¢â€\ufffdâ€™(Ã¢Å’Â£Ã‹â€ºÃ¢Å’Â£)Ã¢â€\ufffdÅ½", "\ufffd(⌣˛⌣)\ufffd"},
+      {"I just figured out how to tweet emojis! "
+       "â\u009a½í\u00a0½í¸\u0080í\u00a0½í¸\u0081í\u00a0½í¸\u0082í\u00a0½í¸\u0086í\u00a0½í¸\u008eí"
+       "\u00a0½í¸\u008eí\u00a0½í¸\u008eí\u00a0½í¸\u008e",
+       "I just figured out how to tweet emojis! ⚽😀😁😂😆😎😎😎😎"},
+      {"Arsenal v Wolfsburg: pre-season friendly â\u0080â\u0080\u009c live!",
+       "Arsenal v Wolfsburg: pre-season friendly – live!"},
+      {"NicolÃ¡s", "Nicolás"},
+      {"Con il corpo e lo spirito ammaccato,\u00a0è come se nel cuore avessi un vetro conficcato.",
+       "Con il corpo e lo spirito ammaccato,\u00a0è come se nel cuore avessi un vetro conficcato."},
+      {"4288×…", "4288×…"},
+      {"``toda produzida pronta pra assa aí´´", "``toda produzida pronta pra assa aí´´"},
+      {"HUHLL Õ…", "HUHLL Õ…"},
+      {"RETWEET SE VOCÊ…", "RETWEET SE VOCÊ…"},
+      {"PARCE QUE SUR LEURS PLAQUES IL Y MARQUÉ…", "PARCE QUE SUR LEURS PLAQUES IL Y MARQUÉ…"},
+      {"TEM QUE SEGUIR, SDV SÓ…", "TEM QUE SEGUIR, SDV SÓ…"},
+      {"Join ZZAJÉ’s Official Fan List and receive news, events, and more!",
+       "Join ZZAJÉ's Official Fan List and receive news, events, and more!"},
+      {"L’épisode 8 est trop fou ouahh", "L'épisode 8 est trop fou ouahh"},
+      {"Ôôô VIDA MINHA", "Ôôô VIDA MINHA"},
+      {"[x]\u00a0©", "[x]\u00a0©"},
+      {"2012—∞", "2012—∞"},
+      {"SENSЕ - Oleg Tsedryk", "SENSЕ - Oleg Tsedryk"},
+      {"OK??:(   `¬´    ):", "OK??:(   `¬´    ):"},
+      {"∆°", "∆°"},
+      {"ESSE CARA AI QUEM É¿", "ESSE CARA AI QUEM É¿"},
+      {"``hogwarts nao existe, voce nao vai pegar o trem pra lá´´",
+       "``hogwarts nao existe, voce nao vai pegar o trem pra lá´´"},
+      {"SELKÄ\u00a0EDELLÄ\u00a0MAAHAN via @YouTube", "SELKÄ\u00a0EDELLÄ\u00a0MAAHAN via @YouTube"},
+      {"Offering 5×£35 pin ups", "Offering 5×£35 pin ups"},
+      {"NESTLÉ® requiere contratar personal para diferentes areas a nivel nacional e internacional",
+       "NESTLÉ® requiere contratar personal para diferentes areas a nivel nacional e "
+       "internacional"},
+      {"Blog Traffic Tip 2 вЂ“ Broadcast Email Your Blog",
+       "Blog Traffic Tip 2 – Broadcast Email Your Blog"},
+      {"I'm not such a fan of Charlotte Brontë…”", "I'm not such a fan of Charlotte Brontë…\""},
+      {"AHÅ™, the new sofa from IKEA", "AHÅ™, the new sofa from IKEA"},
+      {"ВІКІ is Ukrainian for WIKI", "ВІКІ is Ukrainian for WIKI"},
+      {"These control characters \u001a are apparently intentional \u0081",
+       "These control characters  are apparently intentional \u0081"},
+      {"Here's a control character: \u001a", "Here's a control character: "},
+      {"a radius of 10 Å—", "a radius of 10 Å—"},
+      {"!YO SÉ¡", "!YO SÉ¡"},
+      {"<40\\% vs â\u0089¥40\\%", "<40\\% vs ≥40\\%"},
+      {"â\u0080\u009cmismatched quotes\u0085\u0094", "\"mismatched quotes…\""},
+      {"â€œmismatched quotesâ€¦”", "\"mismatched quotes…\""},
+      {"â€œlossy decodingâ€\ufffd", "\"lossy decoding\ufffd"},
+  };
+  for (const auto& [original, fixed] : cases) EXPECT_EQ(Fix(original), fixed) << original;
+}
+
 TEST(FtfyFixEncodingTest, DocumentedExamples) {
   EXPECT_EQ(FixEnc("\u00c3\u00banico"), "único");  // 'Ãºnico'
   EXPECT_EQ(FixEnc("This text is fine already :þ"), "This text is fine already :þ");
