@@ -188,6 +188,7 @@ void Algorithm::Advance() {
     const int size = batch.size();
     pop_ = Survive(config_.algorithm, std::move(batch), size, rng_);
     generation_ = 1;
+    batch_is_initial_ = false;
   } else {
     pop_ = Survive(config_.algorithm, Merge(pop_, batch), config_.pop_size, rng_);
     ++generation_;

@@ -182,6 +182,26 @@ TEST(IslandModelTest, ExportRestoreWithIslandsInDifferentPhases) {
   }
 }
 
+// Regression: an island waiting for immigrants right after the initial population (interval 1)
+// exported a state that Restore rejected.
+TEST(IslandModelTest, RestoreWhileWaitingAtGenerationOne) {
+  Problem p = *MakeProblem("sphere", 4);
+  const GaConfig c = Config(p, AlgorithmKind::kGa, 6, 4);
+  const IslandConfig ic{2, 1, 1, Topology::kRing};
+  StatusOr<IslandModel> full = IslandModel::Create(c, ic, 2);
+  ASSERT_TRUE(full.ok());
+  Drive(*full, p);
+  StatusOr<IslandModel> part = IslandModel::Create(c, ic, 2);
+  ASSERT_TRUE(part.ok());
+  std::vector<Candidate> pending = part->Ask(1000);
+  TellIsland(*part, p, pending, 0);
+  ASSERT_EQ(part->island(0).phase(), Phase::kAwaitingImmigrants);
+  StatusOr<IslandModel> resumed = IslandModel::Restore(c, ic, 2, part->Export());
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  Drive(*resumed, p);
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(resumed->island(i).Export(), full->island(i).Export());
+}
+
 TEST(IslandModelTest, GlobalIdsRouteToTheirIsland) {
   Problem p = *MakeProblem("sphere", 4);
   StatusOr<IslandModel> m =
