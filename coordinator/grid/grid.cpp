@@ -476,10 +476,18 @@ Status GridLoader::Expand(const Block& block, int64_t block_index, const GaSpec&
   }
   const GaSpec shared = internal::MergeGaSpec(grid_settings, block.settings);
 
+  // Two generator items that resolve to one config would repeat every run.
+  std::map<std::string, std::string> produced_by;
   for (const GeneratorItem& g : block.generators) {
     for (const DiscriminatorItem* d : discriminators) {
       CG_ASSIGN_OR_RETURN(const LoadedConfig* loaded, Resolve(g, d));
       const GeneratorConfig& config = loaded->config;
+      const auto [it, fresh] = produced_by.emplace(config.name, g.name);
+      if (!fresh) {
+        return ErrorAt(g.where, fmt::format("axis 'generator': '{}' resolves to config {}, which "
+                                            "'{}' already gives: the runs would repeat",
+                                            g.name, config.name, it->second));
+      }
       for (size_t k = 0; k < block.targets.size(); ++k) {
         const TargetItem& t = block.targets[k];
         if (config.task == Task::kImg2Txt && t.target.kind == TargetKind::kCaption) {

@@ -204,6 +204,9 @@ TEST(GridTest, BadGridsGiveOneLocatedLine) {
        "max_evaluations 10 cannot evaluate even the initial populations "
        "(population 8 x islands 2)"},
       {"bad_topology", "4:25", "'topology' must be one of ring, random, got 'star'"},
+      {"repeated_config", "3:25",
+       "axis 'generator': 'Tiny' resolves to config Tiny_nod, which "
+       "'Tiny_nod' already gives: the runs would repeat"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.file);
