@@ -74,9 +74,9 @@ at::Tensor SynthesisLayerImpl::forward(const at::Tensor& x, const at::Tensor& w,
     noise = noise_const * noise_strength;  // noise: [res, res]
   }
   const bool flip_weight = up_ == 1;
-  const at::Tensor y = ModulatedConv2d(x, weight, styles, noise, up_, padding_, resample_filter,
-                                       /*demodulate=*/true, flip_weight, modconv);  // [N,O,res,res]
-  return BiasAct(y, bias, /*lrelu=*/true, kLreluGain, conv_clamp_);
+  return ModulatedConv2dBiasAct(x, weight, styles, noise, up_, padding_, resample_filter,
+                                /*demodulate=*/true, flip_weight, modconv, bias, /*lrelu=*/true,
+                                kLreluGain, conv_clamp_);  // [N, O, res, res]
 }
 
 ToRGBLayerImpl::ToRGBLayerImpl(int64_t in_channels, int64_t out_channels, int64_t w_dim,
@@ -91,10 +91,10 @@ ToRGBLayerImpl::ToRGBLayerImpl(int64_t in_channels, int64_t out_channels, int64_
 
 at::Tensor ToRGBLayerImpl::forward(const at::Tensor& x, const at::Tensor& w, ModConvImpl modconv) {
   const at::Tensor styles = affine->forward(w) * weight_gain_;  // styles: [N, in] float32
-  const at::Tensor y = ModulatedConv2d(x, weight, styles, /*noise=*/{}, /*up=*/1, /*padding=*/0,
-                                       /*resample_filter=*/{}, /*demodulate=*/false,
-                                       /*flip_weight=*/true, modconv);  // y: [N, C, H, W]
-  return BiasAct(y, bias, /*lrelu=*/false, 1.0, conv_clamp_);
+  return ModulatedConv2dBiasAct(x, weight, styles, /*noise=*/{}, /*up=*/1, /*padding=*/0,
+                                /*resample_filter=*/{}, /*demodulate=*/false,
+                                /*flip_weight=*/true, modconv, bias, /*lrelu=*/false, 1.0,
+                                conv_clamp_);  // [N, C, H, W]
 }
 
 SynthesisBlockImpl::SynthesisBlockImpl(int64_t in_channels, int64_t out_channels,

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 namespace clipglass::models::stylegan2 {
 namespace {
@@ -33,6 +35,46 @@ at::Tensor Conv(const at::Tensor& x, const at::Tensor& w, int64_t stride, int64_
   return at::conv2d(x, weight, /*bias=*/{}, strides, paddings, ones, groups);
 }
 
+// conv_transpose2d(x, wt, stride 2, padding 0), where wt is w [O, I/groups, kh, kw] with in and
+// out axes swapped per group, computed as four forward convolutions (polyphase): output row
+// r = 2m + p collects the kernel rows ky = p, p + 2, ... as x[m - (ky - p) / 2] * w[ky], a
+// correlation of x padded by taps - 1 with the reversed sub-kernel; the same for columns. Same
+// multiply-adds as the transposed convolution, but LibTorch 1.13's CPU forward convolution
+// (mkldnn) is several times faster than its transposed one. Output: [N, O, 2H + kh - 2, 2W + kw -
+// 2].
+at::Tensor TransposedConvStride2(const at::Tensor& x, const at::Tensor& w, int64_t groups) {
+  const int64_t n = x.size(0);
+  const int64_t h = x.size(2);
+  const int64_t wd = x.size(3);
+  const int64_t kh = w.size(2);
+  const int64_t kw = w.size(3);
+  at::Tensor out = at::empty({n, w.size(0), 2 * (h - 1) + kh, 2 * (wd - 1) + kw}, x.options());
+  auto taps = [](int64_t k, int64_t phase) {
+    std::vector<int64_t> index;  // reversed: ky = phase + 2 * (taps - 1 - t)
+    for (int64_t ky = phase; ky < k; ky += 2) index.insert(index.begin(), ky);
+    return index;
+  };
+  for (int64_t py = 0; py < 2; ++py) {
+    const std::vector<int64_t> rows = taps(kh, py);
+    for (int64_t px = 0; px < 2; ++px) {
+      const std::vector<int64_t> cols = taps(kw, px);
+      at::Tensor dst = out.slice(2, py, c10::nullopt, 2).slice(3, px, c10::nullopt, 2);
+      if (rows.empty() || cols.empty()) {
+        dst.zero_();
+        continue;
+      }
+      const at::Tensor k = w.index_select(2, at::tensor(rows, at::kLong).to(w.device()))
+                               .index_select(3, at::tensor(cols, at::kLong).to(w.device()));
+      const int64_t ty = static_cast<int64_t>(rows.size());
+      const int64_t tx = static_cast<int64_t>(cols.size());
+      const std::array<int64_t, 2> ones{1, 1};
+      const std::array<int64_t, 2> pads{ty - 1, tx - 1};
+      dst.copy_(at::conv2d(x, k, /*bias=*/{}, ones, pads, ones, groups));  // [N, O, H+ty-1, W+tx-1]
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 at::Tensor Upfirdn2d(const at::Tensor& x, const at::Tensor& f, int64_t up, int64_t down,
@@ -53,11 +95,15 @@ at::Tensor Upfirdn2d(const at::Tensor& x, const at::Tensor& f, int64_t up, int64
     y = y.reshape({n, c, h * up, w * up});                     // y: [N, C, H*up, W*up]
   }
 
-  // Pad, or crop where the padding is negative.
-  y = at::constant_pad_nd(y, {std::max<int64_t>(px0, 0), std::max<int64_t>(px1, 0),
-                              std::max<int64_t>(py0, 0), std::max<int64_t>(py1, 0)});
-  y = y.slice(2, std::max<int64_t>(-py0, 0), y.size(2) - std::max<int64_t>(-py1, 0))
-          .slice(3, std::max<int64_t>(-px0, 0), y.size(3) - std::max<int64_t>(-px1, 0));
+  // Pad, or crop where the padding is negative. Symmetric non-negative padding is left to the
+  // convolution below (no padded copy).
+  const bool conv_pads = px0 == px1 && py0 == py1 && px0 >= 0 && py0 >= 0;
+  if (!conv_pads) {
+    y = at::constant_pad_nd(y, {std::max<int64_t>(px0, 0), std::max<int64_t>(px1, 0),
+                                std::max<int64_t>(py0, 0), std::max<int64_t>(py1, 0)});
+    y = y.slice(2, std::max<int64_t>(-py0, 0), y.size(2) - std::max<int64_t>(-py1, 0))
+            .slice(3, std::max<int64_t>(-px0, 0), y.size(3) - std::max<int64_t>(-px1, 0));
+  }
 
   // Depthwise convolution with the (flipped: conv2d correlates) filter; keeping every down-th
   // output pixel is a strided convolution.
@@ -66,9 +112,9 @@ at::Tensor Upfirdn2d(const at::Tensor& x, const at::Tensor& f, int64_t up, int64
   if (!flip_filter) k = k.flip({0, 1});
   k = k.reshape({1, 1, f.size(0), f.size(1)}).expand({c, 1, f.size(0), f.size(1)}).contiguous();
   const std::array<int64_t, 2> strides{down, down};
-  const std::array<int64_t, 2> zeros{0, 0};
+  const std::array<int64_t, 2> paddings{conv_pads ? py0 : 0, conv_pads ? px0 : 0};
   const std::array<int64_t, 2> ones{1, 1};
-  return at::conv2d(y, k, /*bias=*/{}, strides, zeros, ones, c);  // [N, C, H', W']
+  return at::conv2d(y, k, /*bias=*/{}, strides, paddings, ones, c);  // [N, C, H', W']
 }
 
 at::Tensor Upsample2d(const at::Tensor& x, const at::Tensor& f) {
@@ -146,7 +192,13 @@ at::Tensor Conv2dResample(const at::Tensor& x, const at::Tensor& w, const at::Te
     py1 -= kh - up;
     const int64_t pxt = std::max<int64_t>(std::min(-px0, -px1), 0);
     const int64_t pyt = std::max<int64_t>(std::min(-py0, -py1), 0);
-    const at::Tensor y = Conv(x, wt, up, pyt, pxt, groups, /*transpose=*/true, !flip_weight);
+    at::Tensor y;
+    if (up == 2 && pxt == 0 && pyt == 0) {
+      // conv_transpose2d's weight is wt; with !flip_weight the wrapper would flip it first.
+      y = TransposedConvStride2(x, flip_weight ? w.flip({2, 3}) : w, groups);
+    } else {
+      y = Conv(x, wt, up, pyt, pxt, groups, /*transpose=*/true, !flip_weight);
+    }
     return Upfirdn2d(y, f, 1, 1, {px0 + pxt, px1 + pxt, py0 + pyt, py1 + pyt},
                      /*gain=*/up * up);
   }
@@ -174,19 +226,62 @@ at::Tensor NormalizeSecondMoment(const at::Tensor& x) {
   return x * (x.square().mean(1, /*keepdim=*/true) + 1e-8).rsqrt();
 }
 
+namespace {
+
+// The shared-weight execution up to the convolution: pre-normalised weight and styles (float16),
+// modulated input, convolution with the shared weight. Returns {conv output [N, O, H', W'],
+// demodulation coefficients [N, O] float32 (undefined without demodulation)}.
+std::pair<at::Tensor, at::Tensor> SharedModConv(const at::Tensor& x, const at::Tensor& weight,
+                                                const at::Tensor& styles, int64_t up,
+                                                int64_t padding, const at::Tensor& resample_filter,
+                                                bool demodulate, bool flip_weight) {
+  const int64_t batch = x.size(0);
+  at::Tensor w0 = weight;  // [O, I, kh, kw]
+  at::Tensor s = styles;   // [N, I]
+  if (IsHalf(x) && demodulate) {
+    const int64_t fan_in = weight.size(1) * weight.size(2) * weight.size(3);
+    w0 = w0 * (1.0 / std::sqrt(static_cast<double>(fan_in)) /
+               w0.abs().amax({1, 2, 3}, /*keepdim=*/true));
+    s = s / s.abs().amax({1}, /*keepdim=*/true);
+  }
+  at::Tensor y = x * s.to(x.scalar_type()).reshape({batch, -1, 1, 1});  // y: [N, I, H, W]
+  y = Conv2dResample(y, w0.to(x.scalar_type()), resample_filter, up, 1, padding, 1,
+                     flip_weight);  // y: [N, O, H*up, W*up]
+  at::Tensor dcoefs;
+  if (demodulate) {
+    // sum over (i, ky, kx) of (w[o,i,ky,kx] * s[n,i])^2 = (s^2) @ (sum_k w^2)^T.
+    dcoefs = (s.square().mm(w0.square().sum({2, 3}).t()) + 1e-8).rsqrt();  // dcoefs: [N, O]
+  }
+  return {y, dcoefs};
+}
+
+void CheckModConvShapes(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& styles) {
+  TORCH_CHECK(x.dim() == 4 && x.size(1) == weight.size(1), "modulated_conv2d: x ", x.sizes(),
+              " does not fit weight ", weight.sizes());
+  TORCH_CHECK(styles.dim() == 2 && styles.size(0) == x.size(0) && styles.size(1) == weight.size(1),
+              "modulated_conv2d: styles ", styles.sizes(), " do not fit x ", x.sizes());
+}
+
+}  // namespace
+
 at::Tensor ModulatedConv2d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& styles,
                            const at::Tensor& noise, int64_t up, int64_t padding,
                            const at::Tensor& resample_filter, bool demodulate, bool flip_weight,
                            ModConvImpl impl) {
+  CheckModConvShapes(x, weight, styles);
   const int64_t batch = x.size(0);
+  if (impl == ModConvImpl::kShared) {
+    // Styles scale the activations, one convolution over the batch, demodulation on the output.
+    auto [y, dcoefs] = SharedModConv(x, weight, styles, up, padding, resample_filter, demodulate,
+                                     flip_weight);  // y: [N, O, H', W']
+    if (demodulate) y = y * dcoefs.to(y.scalar_type()).reshape({batch, -1, 1, 1});
+    if (noise.defined()) y = y + noise.to(y.scalar_type());
+    return y;
+  }
+
   const int64_t in_channels = weight.size(1);
   const int64_t kh = weight.size(2);
   const int64_t kw = weight.size(3);
-  TORCH_CHECK(x.dim() == 4 && x.size(1) == in_channels, "modulated_conv2d: x ", x.sizes(),
-              " does not fit weight ", weight.sizes());
-  TORCH_CHECK(styles.dim() == 2 && styles.size(0) == batch && styles.size(1) == in_channels,
-              "modulated_conv2d: styles ", styles.sizes(), " do not fit x ", x.sizes());
-
   // Pre-normalise in float32 so that float16 activations cannot overflow; with demodulation the
   // two scalings cancel exactly.
   at::Tensor w0 = weight;  // [O, I, kh, kw]
@@ -196,33 +291,47 @@ at::Tensor ModulatedConv2d(const at::Tensor& x, const at::Tensor& weight, const 
                w0.abs().amax({1, 2, 3}, /*keepdim=*/true));
     s = s / s.abs().amax({1}, /*keepdim=*/true);
   }
-
-  if (impl == ModConvImpl::kGrouped) {
-    at::Tensor w = w0.unsqueeze(0) * s.reshape({batch, 1, -1, 1, 1});  // w: [N, O, I, kh, kw]
-    if (demodulate) {
-      const at::Tensor dcoefs = (w.square().sum({2, 3, 4}) + 1e-8).rsqrt();  // [N, O]
-      w = w * dcoefs.reshape({batch, -1, 1, 1, 1});
-    }
-    at::Tensor y = x.reshape({1, -1, x.size(2), x.size(3)});  // y: [1, N*I, H, W]
-    w = w.reshape({-1, in_channels, kh, kw});                 // w: [N*O, I, kh, kw]
-    y = Conv2dResample(y, w.to(x.scalar_type()), resample_filter, up, 1, padding, batch,
-                       flip_weight);                   // y: [1, N*O, H*up, W*up]
-    y = y.reshape({batch, -1, y.size(2), y.size(3)});  // y: [N, O, H*up, W*up]
-    if (noise.defined()) y = y + noise.to(y.scalar_type());
-    return y;
-  }
-
-  // Shared weight: modulate the activations, convolve the whole batch, demodulate the output.
-  at::Tensor y = x * s.to(x.scalar_type()).reshape({batch, -1, 1, 1});  // y: [N, I, H, W]
-  y = Conv2dResample(y, w0.to(x.scalar_type()), resample_filter, up, 1, padding, 1,
-                     flip_weight);  // y: [N, O, H*up, W*up]
+  at::Tensor w = w0.unsqueeze(0) * s.reshape({batch, 1, -1, 1, 1});  // w: [N, O, I, kh, kw]
   if (demodulate) {
-    // sum over (i, ky, kx) of (w[o,i,ky,kx] * s[n,i])^2 = (s^2) @ (sum_k w^2)^T.
-    const at::Tensor dcoefs =
-        (s.square().mm(w0.square().sum({2, 3}).t()) + 1e-8).rsqrt();  // dcoefs: [N, O]
-    y = y * dcoefs.to(y.scalar_type()).reshape({batch, -1, 1, 1});
+    const at::Tensor dcoefs = (w.square().sum({2, 3, 4}) + 1e-8).rsqrt();  // [N, O]
+    w = w * dcoefs.reshape({batch, -1, 1, 1, 1});
   }
+  at::Tensor y = x.reshape({1, -1, x.size(2), x.size(3)});  // y: [1, N*I, H, W]
+  w = w.reshape({-1, in_channels, kh, kw});                 // w: [N*O, I, kh, kw]
+  y = Conv2dResample(y, w.to(x.scalar_type()), resample_filter, up, 1, padding, batch,
+                     flip_weight);                   // y: [1, N*O, H*up, W*up]
+  y = y.reshape({batch, -1, y.size(2), y.size(3)});  // y: [N, O, H*up, W*up]
   if (noise.defined()) y = y + noise.to(y.scalar_type());
+  return y;
+}
+
+at::Tensor ModulatedConv2dBiasAct(const at::Tensor& x, const at::Tensor& weight,
+                                  const at::Tensor& styles, const at::Tensor& noise, int64_t up,
+                                  int64_t padding, const at::Tensor& resample_filter,
+                                  bool demodulate, bool flip_weight, ModConvImpl impl,
+                                  const at::Tensor& bias, bool lrelu, double gain,
+                                  std::optional<double> clamp) {
+  if (impl == ModConvImpl::kGrouped) {
+    return BiasAct(ModulatedConv2d(x, weight, styles, noise, up, padding, resample_filter,
+                                   demodulate, flip_weight, impl),
+                   bias, lrelu, gain, clamp);
+  }
+  CheckModConvShapes(x, weight, styles);
+  const int64_t batch = x.size(0);
+  const int64_t out_channels = weight.size(0);
+  auto [y, dcoefs] = SharedModConv(x, weight, styles, up, padding, resample_filter, demodulate,
+                                   flip_weight);  // y: [N, O, H', W']
+  // lrelu(a) * gain = lrelu(a * gain): fold the gain into the scale, the bias and the noise.
+  const at::ScalarType dtype = y.scalar_type();
+  const at::Tensor scale = demodulate ? (dcoefs * gain).to(dtype).reshape({batch, -1, 1, 1})
+                                      : at::full({1, 1, 1, 1}, gain, y.options());  // [N|1, O|1]
+  const at::Tensor shift = bias.defined()
+                               ? (bias.to(at::kFloat) * gain).to(dtype).reshape({1, -1, 1, 1})
+                               : at::zeros({1, out_channels, 1, 1}, y.options());  // [1, O, 1, 1]
+  y = at::addcmul(shift, y, scale);                    // y: [N, O, H', W']
+  if (noise.defined()) y.add_(noise.to(dtype), gain);  // + noise * gain
+  if (lrelu) at::leaky_relu_(y, 0.2);
+  if (clamp.has_value()) y.clamp_(-*clamp, *clamp);
   return y;
 }
 

@@ -64,6 +64,17 @@ at::Tensor ModulatedConv2d(const at::Tensor& x, const at::Tensor& weight, const 
                            const at::Tensor& resample_filter, bool demodulate, bool flip_weight,
                            ModConvImpl impl);
 
+// BiasAct(ModulatedConv2d(...), bias, lrelu, gain, clamp): what a synthesis layer or ToRGB does.
+// kGrouped runs NVIDIA's sequence op by op; kShared fuses demodulation, bias and the gain into one
+// pass over the convolution's output (lrelu(a) * g = lrelu(a * g) for g > 0), then adds the noise
+// and applies the activation in place: the same function with a different rounding order.
+at::Tensor ModulatedConv2dBiasAct(const at::Tensor& x, const at::Tensor& weight,
+                                  const at::Tensor& styles, const at::Tensor& noise, int64_t up,
+                                  int64_t padding, const at::Tensor& resample_filter,
+                                  bool demodulate, bool flip_weight, ModConvImpl impl,
+                                  const at::Tensor& bias, bool lrelu, double gain,
+                                  std::optional<double> clamp);
+
 // MinibatchStdLayer: x [N, C, H, W] -> [N, C + num_channels, H, W]. The batch is split as
 // x.reshape(G, N/G, ...) with G = min(group_size, N): sample i is grouped with samples
 // i mod (N/G) (strided, not consecutive). REQUIRES: N % G == 0.

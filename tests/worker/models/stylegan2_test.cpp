@@ -446,6 +446,41 @@ TEST(Stylegan2OpsTest, ModulatedConvImplementationsAgree) {
       const at::Tensor b =
           stylegan2::ModulatedConv2d(x, w, s, n, up, 1, f, demod, up == 1, ModConvImpl::kGrouped);
       EXPECT_TRUE(AllClose(a, b, 1e-5, 1e-5)) << "up " << up << " demod " << demod;
+      // The fused epilogue of the shared path against NVIDIA's op-by-op sequence.
+      const at::Tensor bias = at::randn({4});
+      for (const bool lrelu : {true, false}) {
+        for (const std::optional<double> clamp :
+             {std::optional<double>(), std::optional<double>(0.5)}) {
+          const at::Tensor fused = stylegan2::ModulatedConv2dBiasAct(
+              x, w, s, n, up, 1, f, demod, up == 1, ModConvImpl::kShared, bias, lrelu, 1.7, clamp);
+          const at::Tensor reference = stylegan2::BiasAct(b, bias, lrelu, 1.7, clamp);
+          EXPECT_TRUE(AllClose(fused, reference, 1e-5, 1e-5))
+              << "up " << up << " demod " << demod << " lrelu " << lrelu;
+        }
+      }
+    }
+  }
+}
+
+TEST(Stylegan2OpsTest, UpsamplingConvMatchesTheTransposedConvolution) {
+  // NVIDIA's up path: conv_transpose2d(stride 2) on the weight with in/out swapped per group (and
+  // flipped when flip_weight), then the filter with paddings [1, 1, 1, 1] and gain 4.
+  at::manual_seed(4);
+  const at::Tensor f = stylegan2::DefaultResampleFilter();
+  for (const int64_t groups : {1, 2}) {
+    for (const bool flip : {false, true}) {
+      const at::Tensor x = at::randn({1, 6 * groups, 5, 7});
+      const at::Tensor w = at::randn({4 * groups, 6, 3, 3});  // [O, I/groups, 3, 3]
+      const at::Tensor wt =
+          w.reshape({groups, 4, 6, 3, 3}).transpose(1, 2).reshape({groups * 6, 4, 3, 3});
+      const at::Tensor t =
+          at::conv_transpose2d(x, flip ? wt.flip({2, 3}) : wt, {}, at::IntArrayRef{2, 2},
+                               at::IntArrayRef{0, 0}, at::IntArrayRef{0, 0}, groups);
+      const at::Tensor expected = stylegan2::Upfirdn2d(t, f, 1, 1, {1, 1, 1, 1}, 4.0);
+      const at::Tensor actual = stylegan2::Conv2dResample(x, w, f, 2, 1, 1, groups, flip);
+      ASSERT_EQ(actual.sizes(), at::IntArrayRef({1, 4 * groups, 10, 14}));
+      EXPECT_TRUE(AllClose(actual, expected, 1e-5, 1e-5))
+          << "groups " << groups << " flip " << flip;
     }
   }
 }
