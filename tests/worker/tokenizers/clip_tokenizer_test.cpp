@@ -3,12 +3,14 @@
 
 #include <gtest/gtest.h>
 
-#include <chrono>
+#include <iterator>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "tests/worker/tokenizers/fixture_util.h"
 #include "worker/tokenizers/clip_text_clean.h"
+#include "worker/tokenizers/utf8.h"
 
 namespace clipglass::tokenizers {
 namespace {
@@ -162,6 +164,29 @@ TEST_F(ClipTokenizerTest, NonUtf8InputIsAnError) {
     EXPECT_EQ(ids.status().code(), StatusCode::kInvalidArgument);
     const std::vector<std::string> texts = {bad};
     EXPECT_FALSE(tokenizer_->Tokenize(texts).ok());
+  }
+}
+
+// Arbitrary bytes and arbitrary code points (mojibake look-alikes, controls, entities, surrogate
+// references) give ids or InvalidArgument, never a crash (the sanitizer build checks memory).
+TEST_F(ClipTokenizerTest, ArbitraryInputNeverCrashes) {
+  std::mt19937 rng(99);
+  const char32_t kPool[] = {
+      U'a',   U'&',    U';',   U'#',   U'x',     U'1',   U' ', U'\n', U'\r', 0x1B,   U'[',   U'm',
+      0xC3,   0xA9,    0xE2,   0x20AC, 0x2122,   0x9D,   0x81, 0xA0,  0x301, 0xFB01, 0xFF21, 0x3000,
+      0x2019, 0x1F600, 0xFEFF, 0xFFFD, 0x10FFFF, 0xD7FF, 0x1A, 0x0,   0xED,  0xC0,   0x85};
+  std::uniform_int_distribution<int> length(0, 40), pick(0, std::size(kPool) - 1), byte(0, 255);
+  for (int i = 0; i < 1500; ++i) {
+    std::u32string chars;
+    for (int n = length(rng); n > 0; --n) chars.push_back(kPool[pick(rng)]);
+    auto ids = tokenizer_->Encode(EncodeUtf8(chars));
+    ASSERT_TRUE(ids.ok()) << ids.status().ToString();
+    std::string bytes;
+    for (int n = length(rng); n > 0; --n) bytes.push_back(static_cast<char>(byte(rng)));
+    auto maybe = tokenizer_->Encode(bytes);
+    if (!maybe.ok()) {
+      EXPECT_EQ(maybe.status().code(), StatusCode::kInvalidArgument);
+    }
   }
 }
 
