@@ -66,19 +66,28 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, at::Tensor& key_cache,
       .copy_(qkv[2].view({batch, steps, n_head, head_dim}).permute({0, 2, 1, 3}));
   const at::Tensor keys = key_cache.narrow(2, 0, total);      // [B, H, S, D]
   const at::Tensor values = value_cache.narrow(2, 0, total);  // [B, H, S, D]
+  const double scale = std::sqrt(static_cast<double>(head_dim));
+
+  if (steps == 1) {
+    // One new token (every decoding step after the first): the B*H dot products as one broadcast
+    // multiply-and-sum. LibTorch 1.13's CPU bmm runs B*H separate [1, D] x [D, S] products (2,400
+    // BLAS calls per layer and step for a population of 100), which would dominate decoding. A
+    // single token sees every cached position, so there is no mask (the original's is all ones).
+    const at::Tensor step_scores = (query * keys).sum(-1) / scale;  // [B, H, S]
+    const at::Tensor step_weights = at::softmax(step_scores, -1);   // [B, H, S]
+    const at::Tensor step_attended =
+        (step_weights.unsqueeze(-1) * values).sum(2).reshape({batch, 1, width});  // [B, 1, C]
+    return c_proj(step_attended);                                                 // [B, 1, C]
+  }
 
   // Scores as the original: (q @ k^T) / sqrt(D).
-  at::Tensor scores = at::matmul(query, keys.transpose(-1, -2)) /
-                      std::sqrt(static_cast<double>(head_dim));  // [B, H, T, S]
-  if (steps > 1) {
-    // Query t sits at position past + t and sees keys 0 .. past + t. The original computes
-    // w * b - 1e10 * (1 - b): masked scores become -1e10 (not -inf), the others stay bit-equal.
-    const at::Tensor visible =
-        at::ones({steps, total}, x.options().dtype(at::kBool)).tril(past);  // [T, S]
-    scores = scores.masked_fill(visible.logical_not(), -1e10);
-  }
-  // (A single new token sees every cached position: the original's mask slice is all ones.)
-  const at::Tensor weights = at::softmax(scores, -1);  // [B, H, T, S]
+  // Query t sits at position past + t and sees keys 0 .. past + t. The original computes
+  // w * b - 1e10 * (1 - b): masked scores become -1e10 (not -inf), the others stay bit-equal.
+  const at::Tensor hidden_keys =
+      at::ones({steps, total}, x.options().dtype(at::kBool)).tril(past).logical_not();  // [T, S]
+  const at::Tensor scores = (at::matmul(query, keys.transpose(-1, -2)) / scale)
+                                .masked_fill(hidden_keys, -1e10);  // [B, H, T, S]
+  const at::Tensor weights = at::softmax(scores, -1);              // [B, H, T, S]
   const at::Tensor attended = at::matmul(weights, values)
                                   .permute({0, 2, 1, 3})
                                   .reshape({batch, steps, width});  // merge heads: [B, T, C]

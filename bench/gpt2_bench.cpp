@@ -1,0 +1,189 @@
+// GPT-2 captioning throughput on CPU at GPT-2 small's real dimensions (12 layers, width 768, 12
+// heads, vocabulary 50257, 1024 positions) with random weights, in CLIP-GLaSS's setting: a
+// population batch of 23-token contexts (20 genome ids + "the picture of") continued greedily by
+// 30 tokens, with the key/value cache and without it (every step recomputes the whole sequence).
+//
+// Prints, per batch size and mode: seconds per batch, captions/s, GFLOP/s (matrix products only)
+// and the fraction of the machine's fp32 matmul peak (at::mm 2048^3, measured first); then the
+// cache's measured speed-up next to the one the token counts predict (the FLOP ratio).
+// The reference point (TOOLCHAIN.md): the original Python loop made 5.3 captions/s for a
+// population of 100 at this size on these machines.
+//
+// Run (the binary sets OMP_WAIT_POLICY=PASSIVE itself by re-executing, as the CLI does):
+//   build/bench/gpt2_bench [--batches 25,100] [--threads N] [--repeats R] [--no-uncached]
+// Ref: Radford et al. 2019 (GPT-2 small); clip-glass models.py GPT2.generate.
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "cli/process_setup.h"
+#include "worker/models/gpt2.h"
+#include "worker/models/torch_runtime.h"
+
+namespace clipglass::models {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int64_t kContext = 23;    // 20 genome ids + "the picture of" (3 ids)
+constexpr int64_t kNewTokens = 30;  // max_tokens_len
+
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+// Multiply-adds x 2 of `tokens` new positions through the blocks when `past` positions are cached
+// before them (projections, MLP, and attention's two products over the visible positions).
+double BodyFlops(const Gpt2Config& c, int64_t past, int64_t tokens) {
+  const double width = static_cast<double>(c.n_embd);
+  const double per_token = 2 * width * (3 * width) + 2 * width * width + 2 * 2 * width * c.n_inner;
+  double attention = 0;
+  for (int64_t t = 0; t < tokens; ++t)
+    attention += 2 * 2 * width * static_cast<double>(past + t + 1);
+  return c.n_layer * (static_cast<double>(tokens) * per_token + attention);
+}
+
+// One caption's matrix work: with the cache the context once, then one token per step; without
+// it every step reruns the whole sequence. The LM head runs on the last position of each step.
+double CaptionFlops(const Gpt2Config& c, bool cache) {
+  double flops = static_cast<double>(kNewTokens) * 2 * c.n_embd * c.vocab_size;
+  if (cache) {
+    flops += BodyFlops(c, 0, kContext);
+    for (int64_t i = 1; i < kNewTokens; ++i) flops += BodyFlops(c, kContext + i - 1, 1);
+  } else {
+    for (int64_t i = 0; i < kNewTokens; ++i) flops += BodyFlops(c, 0, kContext + i);
+  }
+  return flops;
+}
+
+// Best-of fp32 GFLOP/s of at::mm on 2048 x 2048 matrices.
+double MeasureMatmulPeak() {
+  const int64_t n = 2048;
+  const at::Tensor a = at::randn({n, n});
+  const at::Tensor b = at::randn({n, n});
+  at::Tensor out = at::mm(a, b);
+  double best = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = Clock::now();
+    at::mm_out(out, a, b);
+    best = std::max(best, 2.0 * n * n * n / Seconds(start, Clock::now()) / 1e9);
+  }
+  return best;
+}
+
+struct Flags {
+  std::vector<int64_t> batches = {25, 100};
+  int threads = 0;
+  int repeats = 3;
+  bool uncached = true;
+};
+
+bool ParseFlags(int argc, char** argv, Flags& flags) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    if (arg == "--batches" && has_value) {
+      flags.batches.clear();
+      std::stringstream list(argv[++i]);
+      for (std::string item; std::getline(list, item, ',');)
+        flags.batches.push_back(std::stoll(item));
+    } else if (arg == "--threads" && has_value) {
+      flags.threads = std::atoi(argv[++i]);
+    } else if (arg == "--repeats" && has_value) {
+      flags.repeats = std::max(1, std::atoi(argv[++i]));
+    } else if (arg == "--no-uncached") {
+      flags.uncached = false;
+    } else {
+      std::fprintf(stderr,
+                   "usage: gpt2_bench [--batches 25,100] [--threads N] [--repeats R] "
+                   "[--no-uncached]\n");
+      return false;
+    }
+  }
+  return true;
+}
+
+int Run(const Flags& flags) {
+  const int threads = ConfigureTorchThreads(flags.threads);
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  const double peak = MeasureMatmulPeak();
+  const Gpt2Config config = Gpt2Config::Small();
+  auto loaded = Gpt2::WithRandomWeights(config, /*seed=*/1);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "gpt2_bench: %s\n", loaded.status().ToString().c_str());
+    return 1;
+  }
+  const Gpt2& model = **loaded;
+  std::printf("GPT-2 small (random weights): %lld layers, width %lld, %lld heads, vocab %lld\n",
+              static_cast<long long>(config.n_layer), static_cast<long long>(config.n_embd),
+              static_cast<long long>(config.n_head), static_cast<long long>(config.vocab_size));
+  std::printf("threads %d, OMP_WAIT_POLICY=%s, at::mm 2048^3 peak %.1f GFLOP/s\n", threads,
+              wait_policy ? wait_policy : "(unset)", peak);
+  std::printf(
+      "captions: %lld-token contexts + %lld greedy tokens; GFLOP/caption: %.2f cached, "
+      "%.2f uncached\n\n",
+      static_cast<long long>(kContext), static_cast<long long>(kNewTokens),
+      CaptionFlops(config, true) / 1e9, CaptionFlops(config, false) / 1e9);
+  std::printf("%6s  %-9s  %9s  %10s  %8s  %6s\n", "batch", "mode", "s/batch", "captions/s",
+              "GFLOP/s", "peak");
+
+  at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(2);
+  for (const int64_t batch : flags.batches) {
+    const at::Tensor context =
+        at::randint(0, config.vocab_size, {batch, kContext}, generator, at::kLong);
+    double cached_rate = 0;
+    for (const bool cache : {true, false}) {
+      if (!cache && !flags.uncached) continue;
+      Gpt2GenerateOptions options;
+      options.new_tokens = kNewTokens;
+      options.use_cache = cache;
+      // One warm-up batch for the cached mode (allocator, BLAS buffers); the uncached mode is
+      // long enough to need none and is timed once.
+      if (cache && !model.Generate(context, options).ok()) return 1;
+      const int repeats = cache ? flags.repeats : 1;
+      double best = 1e30;
+      for (int r = 0; r < repeats; ++r) {
+        const auto start = Clock::now();
+        auto out = model.Generate(context, options);
+        const double seconds = Seconds(start, Clock::now());
+        if (!out.ok()) {
+          std::fprintf(stderr, "gpt2_bench: %s\n", out.status().ToString().c_str());
+          return 1;
+        }
+        best = std::min(best, seconds);
+      }
+      const double rate = static_cast<double>(batch) / best;
+      const double gflops = rate * CaptionFlops(config, cache) / 1e9;
+      std::printf("%6lld  %-9s  %9.3f  %10.2f  %8.1f  %5.0f%%\n", static_cast<long long>(batch),
+                  cache ? "cache" : "no-cache", best, rate, gflops, 100 * gflops / peak);
+      std::fflush(stdout);
+      if (cache) {
+        cached_rate = rate;
+      } else {
+        std::printf("%6lld  cache speed-up %.1fx measured, %.1fx predicted by the FLOP ratio\n",
+                    static_cast<long long>(batch), cached_rate / rate,
+                    CaptionFlops(config, false) / CaptionFlops(config, true));
+      }
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace clipglass::models
+
+int main(int argc, char** argv) {
+  clipglass::cli::PrepareProcess(argc, argv);
+  clipglass::models::Flags flags;
+  if (!clipglass::models::ParseFlags(argc, argv, flags)) return 2;
+  return clipglass::models::Run(flags);
+}
