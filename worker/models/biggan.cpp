@@ -363,7 +363,10 @@ StatusOr<std::unique_ptr<BigGanModel>> BigGanModel::RandomForBenchmark(const Big
 StatusOr<at::Tensor> BigGanModel::GenerateChunk(const at::Tensor& z, const at::Tensor& class_vector,
                                                 const StandingStatsChoice& stats,
                                                 at::Tensor* first) const {
-  return net_->forward(z, class_vector, stats, options_.channels_last, first);
+  biggan::ForwardFlags flags;
+  flags.channels_last = options_.channels_last;
+  flags.fused_up_conv = options_.fused_up_conv;
+  return net_->forward(z, class_vector, stats, flags, first);
 }
 
 StatusOr<at::Tensor> BigGanModel::Generate(const at::Tensor& z, const at::Tensor& class_vector,

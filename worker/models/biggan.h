@@ -113,6 +113,10 @@ struct BigGanOptions {
   // Activations in channels-last (NHWC) layout: faster with oneDNN convolutions on CPU; the same
   // math either way.
   bool channels_last = true;
+  // Up-sampling blocks run "nearest x2 then 3x3 conv" as one 2x2 conv on the low-resolution input
+  // (the sub-pixel form, biggan_modules.h): 16 instead of 36 multiply-adds per input pixel; the
+  // same values up to float rounding.
+  bool fused_up_conv = true;
   // Up-sampling flag per GenBlock; empty: the BigGAN-deep rule (see DetectBigGanConfig).
   std::vector<bool> up_sample;
 };

@@ -67,6 +67,46 @@ at::Tensor SnConv2dImpl::ForwardFirstChannels(const at::Tensor& x, int64_t chann
   return at::conv2d(x, w, b, /*stride=*/{1, 1}, {padding, padding});  // [B, channels, H, W]
 }
 
+void SnConv2dImpl::PrepareUpsampledForm() {
+  if (weight_up2x.defined()) return;
+  // Output phase a (row 2i + a) of conv3x3(up2(x)), with x zero-padded by one (x_p), reads x_p rows
+  // (i, i+1) for a = 0 with taps (W0, W1 + W2), and rows (i+1, i+2) for a = 1 with taps
+  // (W0 + W1, W2): a 2x2 conv over x_p whose output row i + a is phase a. Same for columns.
+  const at::Tensor taps = at::tensor({1.0, 0.0, 0.0, 0.0, 1.0, 1.0,   // a = 0: [2, 3]
+                                      1.0, 1.0, 0.0, 0.0, 0.0, 1.0},  // a = 1: [2, 3]
+                                     at::TensorOptions().dtype(at::kDouble))
+                              .view({2, 2, 3})
+                              .to(weight.device());  // [phase, tap, k]
+  // K[a, b, o, i, r, s] = sum_u,v taps[a, r, u] W[o, i, u, v] taps[b, s, v], summed in double.
+  const at::Tensor combined =
+      at::einsum("aru,oiuv,bsv->aboirs", {taps, weight.to(at::kDouble), taps});  // [2,2,O,I,2,2]
+  const int64_t out = weight.size(0);
+  weight_up2x = register_buffer(
+      "weight_up2x",
+      combined.reshape({4 * out, weight.size(1), 2, 2}).to(weight.scalar_type()));  // [4O, I, 2, 2]
+  if (bias.defined()) bias_up2x = register_buffer("bias_up2x", bias.repeat({4}));   // [4O]
+}
+
+at::Tensor SnConv2dImpl::ForwardUpsampled(const at::Tensor& x) {
+  const int64_t batch = x.size(0);
+  const int64_t height = x.size(2);
+  const int64_t width = x.size(3);
+  const int64_t out = weight.size(0);
+  // y[:, (a, b, o), p, q] for p in [0, H], q in [0, W]; phase (a, b) is y[.., a:a+H, b:b+W].
+  const at::Tensor y = at::conv2d(x, weight_up2x, bias_up2x, /*stride=*/{1, 1}, /*padding=*/{1, 1})
+                           .view({batch, 2, 2, out, height + 1, width + 1});  // [B,2,2,O,H+1,W+1]
+  at::Tensor result = at::empty({batch, out, 2 * height, 2 * width},
+                                x.options().memory_format(x.suggest_memory_format()));
+  const at::Tensor phases = result.view({batch, out, height, 2, width, 2});  // [B,O,H,a,W,b]
+  for (int64_t a = 0; a < 2; ++a) {
+    for (int64_t b = 0; b < 2; ++b) {
+      phases.select(5, b).select(3, a).copy_(
+          y.select(2, b).select(1, a).narrow(2, a, height).narrow(3, b, width));  // [B,O,H,W]
+    }
+  }
+  return result;  // [B, O, 2H, 2W]
+}
+
 Stats SelectStandingStats(const at::Tensor& running_means, const at::Tensor& running_vars,
                           const StandingStatsChoice& choice) {
   const at::Tensor means = running_means.to(at::kFloat);  // [n_stats, C]
@@ -136,15 +176,19 @@ GenBlockImpl::GenBlockImpl(const BigGanBlockConfig& block, int64_t condition_dim
 }
 
 at::Tensor GenBlockImpl::forward(const at::Tensor& x, const at::Tensor& cond,
-                                 const StandingStatsChoice& stats) {
+                                 const StandingStatsChoice& stats, const ForwardFlags& flags) {
   const int64_t height = x.size(2);
   const int64_t width = x.size(3);
-  at::Tensor h = conv_0(bn_0(x, cond, stats).relu_());                    // [B, in/4, H, W]
-  h = bn_1(h, cond, stats).relu_();                                       // [B, in/4, H, W]
-  if (up_sample) h = at::upsample_nearest2d(h, {2 * height, 2 * width});  // [B, in/4, 2H, 2W]
-  h = conv_1(h);                                                          // [B, in/4, H', W']
-  h = conv_2(bn_2(h, cond, stats).relu_());                               // [B, in/4, H', W']
-  h = conv_3(bn_3(h, cond, stats).relu_());                               // [B, out, H', W']
+  at::Tensor h = conv_0(bn_0(x, cond, stats).relu_());  // [B, in/4, H, W]
+  h = bn_1(h, cond, stats).relu_();                     // [B, in/4, H, W]
+  if (up_sample && flags.fused_up_conv) {
+    h = conv_1->ForwardUpsampled(h);  // [B, in/4, 2H, 2W] = conv_1(up2(h))
+  } else {
+    if (up_sample) h = at::upsample_nearest2d(h, {2 * height, 2 * width});  // [B, in/4, 2H, 2W]
+    h = conv_1(h);                                                          // [B, in/4, H', W']
+  }
+  h = conv_2(bn_2(h, cond, stats).relu_());  // [B, in/4, H', W']
+  h = conv_3(bn_3(h, cond, stats).relu_());  // [B, out, H', W']
 
   at::Tensor skip = x;                                                          // [B, in, H, W]
   if (h.size(1) != x.size(1)) skip = x.narrow(1, 0, x.size(1) / 2);             // [B, in/2, H, W]
@@ -199,9 +243,9 @@ GeneratorImpl::GeneratorImpl(const BigGanConfig& config_value) : config(config_v
 }
 
 at::Tensor GeneratorImpl::forward(const at::Tensor& cond, const StandingStatsChoice& stats,
-                                  bool channels_last, at::Tensor* first_block_input) {
+                                  const ForwardFlags& flags, at::Tensor* first_block_input) {
   const at::MemoryFormat format =
-      channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+      flags.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   const int64_t batch = cond.size(0);
   // gen_z's output is laid out as TensorFlow's NHWC: view it so, then permute to NCHW (which is
   // channels-last storage already).
@@ -214,7 +258,7 @@ at::Tensor GeneratorImpl::forward(const at::Tensor& cond, const StandingStatsCho
     if (config.attention_position == static_cast<int64_t>(k)) {
       h = attention(h).contiguous(format);  // [B, C, H, W]
     }
-    h = blocks[k](h, cond, stats).contiguous(format);  // [B, out_k, H_k, W_k]
+    h = blocks[k](h, cond, stats, flags).contiguous(format);  // [B, out_k, H_k, W_k]
   }
   h = bn(h, stats).relu_();                     // [B, ch, R, R]
   h = conv_to_rgb->ForwardFirstChannels(h, 3);  // [B, 3, R, R]: the original keeps [:, :3]
@@ -234,14 +278,17 @@ void BigGanImpl::FoldSpectralNorm() {
     if (auto linear = std::dynamic_pointer_cast<SnLinearImpl>(module)) linear->FoldSpectralNorm();
     if (auto conv = std::dynamic_pointer_cast<SnConv2dImpl>(module)) conv->FoldSpectralNorm();
   }
+  for (GenBlock& block : generator->blocks) {
+    if (block->up_sample) block->conv_1->PrepareUpsampledForm();
+  }
 }
 
 at::Tensor BigGanImpl::forward(const at::Tensor& z, const at::Tensor& class_vector,
-                               const StandingStatsChoice& stats, bool channels_last,
+                               const StandingStatsChoice& stats, const ForwardFlags& flags,
                                at::Tensor* first_block_input) {
-  const at::Tensor embed = embeddings(class_vector);                // [B, z_dim]
-  const at::Tensor cond = at::cat({z, embed}, 1);                   // [B, 2 z_dim]
-  return generator(cond, stats, channels_last, first_block_input);  // [B, 3, R, R]
+  const at::Tensor embed = embeddings(class_vector);        // [B, z_dim]
+  const at::Tensor cond = at::cat({z, embed}, 1);           // [B, 2 z_dim]
+  return generator(cond, stats, flags, first_block_input);  // [B, 3, R, R]
 }
 
 }  // namespace clipglass::models::biggan

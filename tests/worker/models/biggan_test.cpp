@@ -12,6 +12,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "tests/worker/models/tensor_match.h"
@@ -158,11 +159,15 @@ const std::vector<ParityCase>& ParityCases() {
   return *cases;
 }
 
-class BigGanParity : public ::testing::TestWithParam<bool> {};
+// (channels_last, fused_up_conv)
+class BigGanParity : public ::testing::TestWithParam<std::tuple<bool, bool>> {};
 
 TEST_P(BigGanParity, MatchesTheOriginalAtEveryFixtureTruncation) {
   BigGanOptions options;
-  options.channels_last = GetParam();
+  options.channels_last = std::get<0>(GetParam());
+  options.fused_up_conv = std::get<1>(GetParam());
+  const std::string layout = std::string(options.channels_last ? " (NHWC" : " (NCHW") +
+                             (options.fused_up_conv ? ", sub-pixel up-conv)" : ", up then conv)");
   auto model = LoadModel(options);
   ASSERT_NE(model, nullptr);
   for (const ParityCase& c : ParityCases()) {
@@ -172,8 +177,8 @@ TEST_P(BigGanParity, MatchesTheOriginalAtEveryFixtureTruncation) {
     ASSERT_TRUE(image.ok()) << image.status().ToString();
     const at::Tensor expected = Ref("outputs", c.image);
     EXPECT_TRUE(AllClose(*image, expected, kTol, kTol)) << c.image;
-    std::cout << "[ parity ] " << c.image << " max abs error " << MaxAbs(*image, expected)
-              << (GetParam() ? " (channels-last)" : " (NCHW)") << "\n";
+    std::cout << "[ parity ] " << c.image << " max abs error " << MaxAbs(*image, expected) << layout
+              << "\n";
     if (!c.first_block.empty()) {
       const at::Tensor first = Ref("outputs", c.first_block);
       EXPECT_TRUE(AllClose(trace.first_block_input, first, kTol, kTol)) << c.first_block;
@@ -183,7 +188,29 @@ TEST_P(BigGanParity, MatchesTheOriginalAtEveryFixtureTruncation) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Layouts, BigGanParity, ::testing::Bool());
+INSTANTIATE_TEST_SUITE_P(Layouts, BigGanParity,
+                         ::testing::Combine(::testing::Bool(), ::testing::Bool()));
+
+TEST(BigGanSubPixel, UpsampledFormEqualsUpsampleThenConv) {
+  // conv3x3(nearest_up2(x)) through the 2x2 sub-pixel weights, in both memory layouts, with
+  // non-square inputs and a bias.
+  at::manual_seed(7);
+  biggan::SnConv2d conv(6, 5, 3, /*bias=*/true);
+  conv->weight_orig.normal_();
+  conv->bias.normal_();
+  conv->weight_u.normal_();
+  conv->weight_v.normal_();
+  conv->FoldSpectralNorm();
+  conv->PrepareUpsampledForm();
+  for (const at::MemoryFormat format :
+       {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+    const at::Tensor x = at::randn({2, 6, 5, 7}).contiguous(format);  // [B, in, H, W]
+    const at::Tensor expected = conv(at::upsample_nearest2d(x, {10, 14}));
+    const at::Tensor got = conv->ForwardUpsampled(x);  // [B, out, 2H, 2W]
+    EXPECT_TRUE(AllClose(got, expected, 1e-5, 1e-5));
+    EXPECT_TRUE(got.is_contiguous(format));
+  }
+}
 
 TEST(BigGanParityNegative, WrongTruncationStatisticsAreDetected) {
   // The standing statistics matter: the 0.4 inputs at truncation 0.42 (rows 21) miss the reference.
