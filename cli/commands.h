@@ -9,6 +9,8 @@ namespace clipglass::cli {
 void AddVersionCommand(CLI::App& app);
 void AddTokenizeCommand(CLI::App& app);
 void AddOptimizeCommand(CLI::App& app);
+void AddInspectCommand(CLI::App& app);
+void AddExportCommand(CLI::App& app);
 #ifdef CLIPGLASS_WITH_TORCH
 void AddModelRunCommand(CLI::App& app);
 #endif

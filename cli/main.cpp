@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   clipglass::cli::AddVersionCommand(app);
   clipglass::cli::AddTokenizeCommand(app);
   clipglass::cli::AddOptimizeCommand(app);
+  clipglass::cli::AddInspectCommand(app);
+  clipglass::cli::AddExportCommand(app);
 #ifdef CLIPGLASS_WITH_TORCH
   clipglass::cli::AddModelRunCommand(app);
 #endif
