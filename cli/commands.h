@@ -11,6 +11,7 @@ void AddTokenizeCommand(CLI::App& app);
 void AddOptimizeCommand(CLI::App& app);
 void AddInspectCommand(CLI::App& app);
 void AddExportCommand(CLI::App& app);
+void AddFigureCommand(CLI::App& app);
 #ifdef CLIPGLASS_WITH_TORCH
 void AddModelRunCommand(CLI::App& app);
 #endif

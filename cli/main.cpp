@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   clipglass::cli::AddOptimizeCommand(app);
   clipglass::cli::AddInspectCommand(app);
   clipglass::cli::AddExportCommand(app);
+  clipglass::cli::AddFigureCommand(app);
 #ifdef CLIPGLASS_WITH_TORCH
   clipglass::cli::AddModelRunCommand(app);
 #endif
