@@ -7,8 +7,10 @@
 //               network shape as a square 512 model (CropToContent cuts the 384 rows out)
 // For each: images/s and achieved GFLOP/s of G (SynthesizeFromZ, const noise) and D (Logits) at
 // each batch size, beside the FLOP count computed for one image and the fraction of the fp32
-// matmul peak: at::mm 2048^3, best of 8 at the start and best of 3 before and after every row,
-// the highest rate seen so far (so contention from other processes cannot inflate a fraction).
+// matmul peak: the 2048^3 product by at::mm (OpenBLAS) and by oneDNN (a 1x1 convolution, the
+// library the convolutions run on), best of 8 at the start and best of 3 before and after every
+// row; the highest rate seen so far (so contention from other processes cannot inflate a
+// fraction).
 //
 // FLOPs = 2 x multiply-adds of every convolution (transposed convolutions counted on their input
 // pixels, as executed), every fully connected layer and every FIR filter pass as executed
@@ -113,10 +115,34 @@ double MeasureMatmulPeak(int reps) {
   return 2.0 * n * n * n / best / 1e9;
 }
 
+// Best-of-`reps` GFLOP/s of the same 2048^3 product run by oneDNN (a 1x1 convolution over a
+// [1, 2048, 32, 64] input): the library and threading the convolutions use. A busy machine hurts
+// OpenBLAS's at::mm more than oneDNN, so the peak is the better of the two.
+double MeasureOnednnMatmulPeak(int reps) {
+  const int64_t n = 2048;
+  const at::Tensor x = at::randn({1, n, 32, 64});
+  const at::Tensor w = at::randn({n, n, 1, 1});
+  auto run = [&] { return at::conv2d(x, w); };
+  run();  // warm-up
+  double best = 1e30;
+  for (int i = 0; i < reps; ++i) {
+    const auto t0 = Clock::now();
+    run();
+    best = std::min(best, Seconds(t0, Clock::now()));
+  }
+  return 2.0 * n * n * n / best / 1e9;
+}
+
 // The highest matmul rate seen so far in this process: re-measured around every timed row, so that
 // a busy machine (other processes on the cores) cannot make a row look faster than the peak.
 double g_peak = 0.0;
-void UpdatePeak(int reps) { g_peak = std::max(g_peak, MeasureMatmulPeak(reps)); }
+double g_peak_mm = 0.0;
+double g_peak_onednn = 0.0;
+void UpdatePeak(int reps) {
+  g_peak_mm = std::max(g_peak_mm, MeasureMatmulPeak(reps));
+  g_peak_onednn = std::max(g_peak_onednn, MeasureOnednnMatmulPeak(reps));
+  g_peak = std::max(g_peak_mm, g_peak_onednn);
+}
 
 // Best-of-`reps` seconds of fn() after one warm-up call.
 template <typename Fn>
@@ -192,7 +218,8 @@ int Main(int argc, char** argv) {
   std::printf("threads: %d; modconv: %s; OMP_WAIT_POLICY=%s\n", used,
               runtime.modconv == stylegan2::ModConvImpl::kShared ? "shared" : "grouped",
               std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)");
-  std::printf("fp32 matmul peak (at::mm 2048^3, best of 8): %.1f GFLOP/s\n", g_peak);
+  std::printf("fp32 matmul peak (2048^3, best of 8): at::mm %.1f, oneDNN 1x1 conv %.1f GFLOP/s\n",
+              g_peak_mm, g_peak_onednn);
 
   const std::vector<Model> all = {
       {"256", 256, false, "config-f 256 px (channel_base 32768)"},
@@ -237,7 +264,8 @@ int Main(int argc, char** argv) {
       Report("D", m.name, batch, d_s, d_flops);
     }
   }
-  std::printf("\nfp32 matmul peak, highest seen: %.1f GFLOP/s\n", g_peak);
+  std::printf("\nfp32 matmul peak, highest seen: at::mm %.1f, oneDNN %.1f GFLOP/s\n", g_peak_mm,
+              g_peak_onednn);
   return 0;
 }
 

@@ -318,18 +318,28 @@ at::Tensor ModulatedConv2dBiasAct(const at::Tensor& x, const at::Tensor& weight,
   }
   CheckModConvShapes(x, weight, styles);
   const int64_t batch = x.size(0);
-  const int64_t out_channels = weight.size(0);
   auto [y, dcoefs] = SharedModConv(x, weight, styles, up, padding, resample_filter, demodulate,
                                    flip_weight);  // y: [N, O, H', W']
-  // lrelu(a) * gain = lrelu(a * gain): fold the gain into the scale, the bias and the noise.
+  // lrelu(a) * gain = lrelu(a * gain): fold the gain into the scale, the bias and the noise, and
+  // run in place on the convolution's fresh output: scale, shift (+ noise), activation.
   const at::ScalarType dtype = y.scalar_type();
-  const at::Tensor scale = demodulate ? (dcoefs * gain).to(dtype).reshape({batch, -1, 1, 1})
-                                      : at::full({1, 1, 1, 1}, gain, y.options());  // [N|1, O|1]
-  const at::Tensor shift = bias.defined()
-                               ? (bias.to(at::kFloat) * gain).to(dtype).reshape({1, -1, 1, 1})
-                               : at::zeros({1, out_channels, 1, 1}, y.options());  // [1, O, 1, 1]
-  y = at::addcmul(shift, y, scale);                    // y: [N, O, H', W']
-  if (noise.defined()) y.add_(noise.to(dtype), gain);  // + noise * gain
+  if (demodulate) {
+    y.mul_((dcoefs * gain).to(dtype).reshape({batch, -1, 1, 1}));  // y: [N, O, H', W']
+  } else if (gain != 1.0) {
+    y.mul_(gain);
+  }
+  at::Tensor shift;  // [1, O, 1, 1], or [1, O, H', W'] with a noise shared by every sample
+  if (bias.defined()) shift = (bias.to(at::kFloat) * gain).to(dtype).reshape({1, -1, 1, 1});
+  if (noise.defined()) {
+    const at::Tensor scaled_noise = noise.to(dtype) * gain;  // [H', W'] or [N, 1, H', W']
+    const bool shared_noise = noise.dim() < 4 || noise.size(0) == 1;
+    if (shift.defined() && shared_noise) {
+      shift = shift + scaled_noise;  // one pass over the output instead of two
+    } else {
+      y.add_(scaled_noise);
+    }
+  }
+  if (shift.defined()) y.add_(shift);
   if (lrelu) at::leaky_relu_(y, 0.2);
   if (clamp.has_value()) y.clamp_(-*clamp, *clamp);
   return y;
