@@ -12,6 +12,7 @@ void AddOptimizeCommand(CLI::App& app);
 void AddInspectCommand(CLI::App& app);
 void AddExportCommand(CLI::App& app);
 void AddFigureCommand(CLI::App& app);
+void AddReportCommand(CLI::App& app);
 #ifdef CLIPGLASS_WITH_TORCH
 void AddModelRunCommand(CLI::App& app);
 #endif

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   clipglass::cli::AddInspectCommand(app);
   clipglass::cli::AddExportCommand(app);
   clipglass::cli::AddFigureCommand(app);
+  clipglass::cli::AddReportCommand(app);
 #ifdef CLIPGLASS_WITH_TORCH
   clipglass::cli::AddModelRunCommand(app);
 #endif

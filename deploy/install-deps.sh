@@ -17,7 +17,7 @@ packages=(
   # images and figures
   libpng-dev libfreetype-dev fonts-dejavu-core
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3-h5py python3-numpy
+  libgtest-dev libgmock-dev libbenchmark-dev python3-h5py python3-numpy chromium
 )
 
 missing=()
