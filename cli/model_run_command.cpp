@@ -11,6 +11,7 @@ void AddModelRunCommand(CLI::App& app) {
   sub->require_subcommand(1);
   // One line per model family; each lives in model_run_<model>.cpp.
   AddModelRunStylegan2(*sub);
+  AddModelRunBigGan(*sub);
 }
 
 }  // namespace clipglass::cli

@@ -6,5 +6,6 @@
 namespace clipglass::cli {
 
 void AddModelRunStylegan2(CLI::App& model_run);
+void AddModelRunBigGan(CLI::App& model_run);
 
 }  // namespace clipglass::cli
