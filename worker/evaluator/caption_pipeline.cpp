@@ -1,0 +1,81 @@
+#include "worker/evaluator/caption_pipeline.h"
+
+#include <ATen/ATen.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "worker/models/caption_scorer.h"
+
+namespace clipglass::worker {
+
+StatusOr<BatchScores> EvaluateCaptions(const ModelSet& models, const SpecSettings& settings,
+                                       const CaptionBatch& batch, int64_t micro_batch,
+                                       StepTracker* tracker) {
+  const std::string where = "model " + models.key + ": ";
+  if (!models.gpt2 || !models.gpt2_tokenizer) {
+    return InvalidArgumentError(where + "no GPT-2 loaded");
+  }
+  const at::Tensor& genomes = *batch.genomes;
+  if (genomes.scalar_type() != at::kLong) {
+    return InvalidArgumentError(where + "GPT-2 genomes must be integer token ids");
+  }
+  const int64_t count = genomes.size(0);
+  const int64_t vocab = models.gpt2->config().vocab_size;
+  if (count > 0) {
+    const int64_t low = genomes.min().item<int64_t>();
+    const int64_t high = genomes.max().item<int64_t>();
+    if (low < 0 || high >= vocab) {
+      return InvalidArgumentError(where + "genome token ids must lie in [0, " +
+                                  std::to_string(vocab - 1) + "], got [" + std::to_string(low) +
+                                  ", " + std::to_string(high) + "]");
+    }
+  }
+
+  tracker->step = "caption scorer setup";
+  models::CaptionScorerOptions options;
+  options.rules = settings.caption_rules;
+  options.rules.genome_length = genomes.size(1);
+  options.batch_size = micro_batch;
+  auto scorer = models::CaptionScorer::Create(models.gpt2, models.gpt2_tokenizer, models.clip,
+                                              models.clip_tokenizer, options);
+  if (!scorer.ok()) return scorer.status().WithContext("model " + models.key);
+
+  tracker->step = "gpt2 captions";
+  CG_ASSIGN_OR_RETURN(std::vector<std::string> captions, (*scorer)->Caption(genomes));
+
+  // One scoring pass per target, each in fixed-size chunks: the bits of a caption's score do not
+  // depend on which captions share its chunk.
+  tracker->step = "clip text features";
+  BatchScores scores;
+  scores.similarity.assign(count, 0.0f);
+  const std::vector<at::Tensor>& targets = *batch.targets;
+  for (size_t t = 0; t < targets.size(); ++t) {
+    std::vector<int64_t> rows;
+    std::vector<std::string> texts;
+    for (int64_t i = 0; i < count; ++i) {
+      if (batch.target_of[i] != static_cast<int64_t>(t)) continue;
+      rows.push_back(i);
+      texts.push_back(captions[i]);
+    }
+    if (rows.empty()) continue;
+    CG_ASSIGN_OR_RETURN(models::CaptionScores scored,
+                        (*scorer)->ScoreCaptions(std::move(texts), targets[t]));
+    const at::Tensor similarity = scored.similarity.to(at::kFloat).contiguous();  // [rows]
+    for (size_t k = 0; k < rows.size(); ++k) {
+      scores.similarity[rows[k]] = similarity.data_ptr<float>()[k];
+    }
+  }
+
+  for (int64_t i = 0; i < count; ++i) {
+    if (!batch.keep[i]) continue;
+    v1::Output output;
+    output.set_index(static_cast<uint32_t>(i));
+    output.set_caption(captions[i]);
+    scores.outputs.push_back(std::move(output));
+  }
+  return scores;
+}
+
+}  // namespace clipglass::worker

@@ -1,0 +1,78 @@
+#include "worker/evaluator/model_evaluator_options.h"
+
+#include <ATen/Context.h>
+#include <c10/core/DeviceType.h>
+#include <c10/util/Exception.h>
+#include <spdlog/spdlog.h>
+
+namespace clipglass::worker {
+
+StatusOr<EvalDtype> ParseEvalDtype(const std::string& name) {
+  if (name == "fp32") return EvalDtype::kFloat32;
+  if (name == "fp16") return EvalDtype::kFloat16;
+  if (name == "bf16") return EvalDtype::kBFloat16;
+  return InvalidArgumentError("unknown dtype '" + name + "' (fp32, fp16 or bf16)");
+}
+
+const char* EvalDtypeName(EvalDtype dtype) {
+  switch (dtype) {
+    case EvalDtype::kFloat32:
+      return "fp32";
+    case EvalDtype::kFloat16:
+      return "fp16";
+    case EvalDtype::kBFloat16:
+      return "bf16";
+  }
+  return "fp32";
+}
+
+StatusOr<ComputeSettings> ResolveComputeSettings(const ModelEvaluatorOptions& options) {
+  ComputeSettings settings;
+  if (options.micro_batch < 1) {
+    return InvalidArgumentError("model evaluator: micro_batch must be at least 1, got " +
+                                std::to_string(options.micro_batch));
+  }
+  settings.micro_batch = options.micro_batch;
+  settings.memory_budget_bytes = options.memory_budget_bytes;
+  try {
+    settings.device = c10::Device(options.device);
+  } catch (const c10::Error&) {
+    return InvalidArgumentError("model evaluator: unknown device '" + options.device +
+                                "' (cpu or cuda:N)");
+  }
+  if (settings.device.is_cuda()) {
+    if (!at::hasCUDA()) {
+      return FailedPreconditionError("model evaluator: device " + options.device +
+                                     " asked for, but this LibTorch build has no CUDA");
+    }
+    const int64_t index = settings.device.has_index() ? settings.device.index() : 0;
+    if (index >= static_cast<int64_t>(at::getNumGPUs())) {
+      return FailedPreconditionError("model evaluator: no device " + options.device + " (" +
+                                     std::to_string(at::getNumGPUs()) + " GPUs visible)");
+    }
+    settings.device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
+  } else if (!settings.device.is_cpu()) {
+    return InvalidArgumentError("model evaluator: unsupported device '" + options.device +
+                                "' (cpu or cuda:N)");
+  }
+  switch (options.dtype) {
+    case EvalDtype::kFloat32:
+      settings.dtype = at::kFloat;
+      break;
+    case EvalDtype::kFloat16:
+      settings.dtype = at::kHalf;
+      break;
+    case EvalDtype::kBFloat16:
+      settings.dtype = at::kBFloat16;
+      break;
+  }
+  if (settings.device.is_cpu() && settings.dtype != at::kFloat) {
+    // Half precision on CPU is slower than float32 in LibTorch 1.13 and several kernels lack it.
+    spdlog::warn("model evaluator: dtype {} is for GPUs; computing in fp32 on the CPU",
+                 EvalDtypeName(options.dtype));
+    settings.dtype = at::kFloat;
+  }
+  return settings;
+}
+
+}  // namespace clipglass::worker
