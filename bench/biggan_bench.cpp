@@ -79,8 +79,11 @@ FlopCount GeneratorFlops(const BigGanConfig& c, bool fused_up_conv) {
     const double px = res * res;
     const double px_out = b.up_sample ? 4 * px : px;
     f.total += 2.0 * 2.0 * cond * (in + 3 * mid);  // bn_0..3 scale and offset
+    const double conv_1 = (b.up_sample && fused_up_conv)
+                              ? 2.0 * mid * (4 * mid) * 4 * (res + 1) * (res + 1)
+                              : 2.0 * mid * mid * 9 * px_out;
     const double convs =
-        2.0 * in * mid * px + 2.0 * 2.0 * mid * mid * 9 * px_out + 2.0 * mid * out * px_out;
+        2.0 * in * mid * px + conv_1 + 2.0 * mid * mid * 9 * px_out + 2.0 * mid * out * px_out;
     f.convolutions += convs;
     f.total += convs;
     if (b.up_sample) res *= 2;
