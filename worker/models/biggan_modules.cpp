@@ -190,10 +190,15 @@ at::Tensor GenBlockImpl::forward(const at::Tensor& x, const at::Tensor& cond,
   h = conv_2(bn_2(h, cond, stats).relu_());  // [B, in/4, H', W']
   h = conv_3(bn_3(h, cond, stats).relu_());  // [B, out, H', W']
 
-  at::Tensor skip = x;                                                          // [B, in, H, W]
-  if (h.size(1) != x.size(1)) skip = x.narrow(1, 0, x.size(1) / 2);             // [B, in/2, H, W]
-  if (up_sample) skip = at::upsample_nearest2d(skip, {2 * height, 2 * width});  // [B, out, H', W']
-  return h.add_(skip);                                                          // [B, out, H', W']
+  at::Tensor skip = x;                                               // [B, in, H, W]
+  if (h.size(1) != x.size(1)) skip = x.narrow(1, 0, x.size(1) / 2);  // [B, out, H, W]
+  if (!up_sample) return h.add_(skip);                               // [B, out, H, W]
+  // h + up2(skip) without materialising up2(skip): h[.., 2i + a, 2j + b] += skip[.., i, j].
+  const int64_t batch = h.size(0);
+  const int64_t channels = h.size(1);
+  h.view({batch, channels, height, 2, width, 2})
+      .add_(skip.view({batch, channels, height, 1, width, 1}));  // [B, out, H, 2, W, 2]
+  return h;                                                      // [B, out, 2H, 2W]
 }
 
 SelfAttentionImpl::SelfAttentionImpl(int64_t channels) {
