@@ -5,6 +5,7 @@
 
 namespace clipglass::cli {
 
+void AddModelRunGpt2(CLI::App& model_run);
 void AddModelRunStylegan2(CLI::App& model_run);
 void AddModelRunBigGan(CLI::App& model_run);
 
