@@ -14,7 +14,7 @@ namespace clipglass::results {
 namespace {
 
 constexpr Rgb kInk{20, 20, 20};
-constexpr Rgb kMuted{140, 140, 140};  // lighter than any test ink threshold
+constexpr Rgb kMuted{140, 140, 140};  // secondary text: axis names, empty cells
 constexpr uint8_t kBackground = 255;
 constexpr uint8_t kCellBackground = 238;
 

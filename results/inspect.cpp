@@ -1,5 +1,6 @@
 #include "results/inspect.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>

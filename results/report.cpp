@@ -1,5 +1,6 @@
 #include "results/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -90,8 +91,10 @@ ChartSeries ObjectiveSeries(const RunRecord& run, const Population& population,
   const int sim = ObjectiveIndex(run, "similarity");
   const int loss = ObjectiveIndex(run, "discriminator_loss");
   for (int64_t r = 0; r < population.rows(); ++r) {
-    series.x.push_back(population.values[r * population.objectives + sim]);
-    series.y.push_back(population.values[r * population.objectives + loss]);
+    const size_t row = static_cast<size_t>(r * population.objectives);
+    if (row + std::max(sim, loss) >= population.values.size()) break;  // short objectives
+    series.x.push_back(population.values[row + sim]);
+    series.y.push_back(population.values[row + loss]);
   }
   return series;
 }
@@ -135,8 +138,8 @@ std::string RunCharts(const RunRecord& run, int* charts) {
       series.push_back(ObjectiveSeries(run, run.snapshots.back(), "population", kPopulationColour));
     }
     series.push_back(ObjectiveSeries(run, *run.pareto_front, "Pareto front", kFrontColour));
-    html += SvgScatterChart(series, {"Pareto front (better: right and down)",
-                                     "similarity", "discriminator loss"});
+    html += SvgScatterChart(
+        series, {"Pareto front (better: right and down)", "similarity", "discriminator loss"});
     ++*charts;
   }
   return html + "</div>\n";
