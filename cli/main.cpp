@@ -15,7 +15,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", CLIPGLASS_VERSION);
 
   clipglass::cli::AddVersionCommand(app);
+  clipglass::cli::AddGridCommand(app);
   clipglass::cli::AddTokenizeCommand(app);
+  clipglass::cli::AddRunCommand(app);
+  clipglass::cli::AddCoordinatorCommand(app);
+  clipglass::cli::AddWorkerCommand(app);
+  clipglass::cli::AddStatusCommand(app);
   clipglass::cli::AddOptimizeCommand(app);
   clipglass::cli::AddInspectCommand(app);
   clipglass::cli::AddExportCommand(app);

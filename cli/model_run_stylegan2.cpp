@@ -73,7 +73,9 @@ Status RunStylegan2(const Stylegan2RunOptions& options) {
   noise.seed = options.noise_seed;
   CG_ASSIGN_OR_RETURN(outputs["img"], g->Synthesize(*ws, noise));
   outputs["ws"] = *ws;
-  if (d) CG_ASSIGN_OR_RETURN(outputs["d_logits"], d->Logits(outputs["img"]));
+  if (d) {
+    CG_ASSIGN_OR_RETURN(outputs["d_logits"], d->Logits(outputs["img"]));
+  }
 
   std::map<std::string, std::string> metadata = {
       {"model", "stylegan2"},

@@ -3,7 +3,8 @@
 #   1. format check (clang-format, .clang-format at the root)
 #   2. configure + build everything (build/), run every test with ctest
 #   3. AddressSanitizer + UndefinedBehaviorSanitizer build of the tests that do not need LibTorch
-# Usage: deploy/run-tests.sh [--no-asan]
+#   4. a bounded libFuzzer run of the weight-file parsers (clang), deploy/fuzz.sh
+# Usage: deploy/run-tests.sh [--no-asan] [--no-fuzz]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,14 @@ jobs=$(nproc)
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/clipglass-ccache}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
 run_asan=1
-[ "${1:-}" = "--no-asan" ] && run_asan=0
+run_fuzz=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-asan) run_asan=0 ;;
+    --no-fuzz) run_fuzz=0 ;;
+    *) echo "usage: deploy/run-tests.sh [--no-asan] [--no-fuzz]" >&2; exit 2 ;;
+  esac
+done
 
 echo "== format check"
 git ls-files -- '*.cpp' '*.h' '*.cc' | grep -v '^tests/data/' | xargs -r clang-format --dry-run --Werror
@@ -30,4 +38,9 @@ if [ "$run_asan" = 1 ]; then
   cmake --build build-asan -j "$jobs"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j "$jobs" -L unit
+fi
+
+if [ "$run_fuzz" = 1 ]; then
+  echo "== fuzzing (build-fuzz/, 30 s)"
+  JOBS="$jobs" bash deploy/fuzz.sh 30
 fi

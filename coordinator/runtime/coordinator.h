@@ -40,6 +40,7 @@ class Coordinator {
   // The bound port (after Start).
   int port() const { return port_; }
   std::string address() const;
+  const std::string& archive_path() const { return options_.archive_path; }
 
   // Runs until every run is done or failed, or Stop() was called; writes the archive last.
   Status Wait();
