@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/file_util.h"
+#include "common/png_codec.h"
 #include "coordinator/grid/config_loader.h"
 #include "coordinator/grid/config_loader_internal.h"
 #include "coordinator/grid/ga_spec.h"
@@ -74,16 +75,6 @@ bool IsPlainName(std::string_view name) {
 
 bool IsBlank(std::string_view s) {
   return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
-}
-
-// The image formats a target may be in, by their first bytes.
-bool LooksLikeImage(std::string_view bytes) {
-  const auto starts = [&](std::string_view magic) {
-    return bytes.substr(0, magic.size()) == magic;
-  };
-  return starts("\x89PNG\r\n\x1a\n") || starts("\xFF\xD8\xFF") || starts("BM") ||
-         starts("GIF87a") || starts("GIF89a") ||
-         (bytes.size() >= 2 && bytes[0] == 'P' && bytes[1] >= '1' && bytes[1] <= '6');
 }
 
 class GridLoader {
@@ -242,10 +233,11 @@ Status GridLoader::ReadImageTarget(const YAML::Node& node, Target* out) {
     return ErrorAt(where, "axis 'target': image '" + out->text +
                               "' cannot be read: " + bytes.status().message());
   }
-  if (!LooksLikeImage(*bytes)) {
-    return ErrorAt(where, fmt::format("axis 'target': '{}' is not a PNG, JPEG, BMP, GIF or PNM "
-                                      "image",
-                                      out->text));
+  // Decoded in full now, so that a truncated or mislabelled file fails before any work starts.
+  StatusOr<RgbImage> image = DecodePng(*bytes, "'" + out->text + "'");
+  if (!image.ok()) {
+    return ErrorAt(where, "axis 'target': image " + image.status().message() +
+                              " (target images are PNG files)");
   }
   out->sha256 = Sha256Hex(*bytes);
   return Status::Ok();

@@ -186,7 +186,9 @@ TEST(GridTest, BadGridsGiveOneLocatedLine) {
        "img2txt"},
       {"image_for_txt2img", "5:7", "an image cannot be the target of 'Tiny_nod', which is txt2img"},
       {"missing_image", "6:14", "axis 'target': image 'no_such_picture.png' not found"},
-      {"not_an_image", "5:15", "axis 'target': 'not_an_image.yaml' is not a PNG, JPEG"},
+      {"not_an_image", "5:15",
+       "axis 'target': image 'not_an_image.yaml': not a PNG image (target images are PNG files)"},
+      {"truncated_image", "4:20", "axis 'target': image 'truncated.png': corrupt PNG"},
       {"ga_with_discriminator", "7:18",
        "algorithm ga optimises one objective, but the "
        "discriminator makes two"},
