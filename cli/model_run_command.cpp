@@ -10,9 +10,10 @@ void AddModelRunCommand(CLI::App& app) {
       "model-run", "Run one model on inputs from a safetensors file; write outputs to another");
   sub->require_subcommand(1);
   // One line per model family; each lives in model_run_<model>.cpp.
+  AddModelRunClip(*sub);
   AddModelRunGpt2(*sub);
-  AddModelRunStylegan2(*sub);
   AddModelRunBigGan(*sub);
+  AddModelRunStylegan2(*sub);
 }
 
 }  // namespace clipglass::cli

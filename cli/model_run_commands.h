@@ -5,8 +5,9 @@
 
 namespace clipglass::cli {
 
+void AddModelRunClip(CLI::App& model_run);
 void AddModelRunGpt2(CLI::App& model_run);
-void AddModelRunStylegan2(CLI::App& model_run);
 void AddModelRunBigGan(CLI::App& model_run);
+void AddModelRunStylegan2(CLI::App& model_run);
 
 }  // namespace clipglass::cli
