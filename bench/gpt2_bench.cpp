@@ -14,9 +14,12 @@
 // Ref: Radford et al. 2019 (GPT-2 small); clip-glass models.py GPT2.generate.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <dlfcn.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -135,8 +138,11 @@ int Run(const Flags& flags) {
   std::printf("GPT-2 small (random weights): %lld layers, width %lld, %lld heads, vocab %lld\n",
               static_cast<long long>(config.n_layer), static_cast<long long>(config.n_embd),
               static_cast<long long>(config.n_head), static_cast<long long>(config.vocab_size));
-  std::printf("threads %d, OMP_WAIT_POLICY=%s, at::mm 2048^3 peak %.1f GFLOP/s\n", threads,
-              wait_policy ? wait_policy : "(unset)", peak);
+  using CoreName = char* (*)();
+  const auto core_name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  std::printf(
+      "threads %d, OMP_WAIT_POLICY=%s, OpenBLAS kernels %s, at::mm 2048^3 peak %.1f GFLOP/s\n",
+      threads, wait_policy ? wait_policy : "(unset)", core_name ? core_name() : "(none)", peak);
   std::printf(
       "captions: %lld-token contexts + %lld greedy tokens; GFLOP/caption: %.2f cached, "
       "%.2f uncached\n\n",
@@ -196,11 +202,42 @@ int Run(const Flags& flags) {
   return 0;
 }
 
+// OpenBLAS 0.3.21 (Debian 12) picks its kernels from the CPU model; on CPUs newer than it knows
+// (e.g. family 6 model 207, reported by VMs as "Intel(R) Xeon(R) Processor") it falls back to the
+// SSE3 "Prescott" kernels, 5x slower than its AVX-512 ones here. When that happened and the CPU has
+// AVX-512 (or AVX2 + FMA), re-execute once with OPENBLAS_CORETYPE set (it is read when OpenBLAS
+// loads). An explicit OPENBLAS_CORETYPE is left alone.
+void FixOpenBlasCoreType(char** argv) {
+  if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
+  using CoreName = char* (*)();
+  const auto core_name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  if (core_name == nullptr) return;  // not OpenBLAS
+  std::string name = core_name();
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool generic = name == "prescott" || name == "core2" || name == "penryn" ||
+                       name == "dunnington" || name == "nehalem" || name == "unknown";
+  if (!generic) return;
+  const char* better = nullptr;
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl")) {
+    better = "SkylakeX";
+  } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    better = "Haswell";
+  }
+  if (better == nullptr) return;
+  std::fprintf(
+      stderr, "gpt2_bench: OpenBLAS chose its '%s' kernels; re-running with OPENBLAS_CORETYPE=%s\n",
+      name.c_str(), better);
+  ::setenv("OPENBLAS_CORETYPE", better, 1);
+  ::execv("/proc/self/exe", argv);
+}
+
 }  // namespace
 }  // namespace clipglass::models
 
 int main(int argc, char** argv) {
   clipglass::cli::PrepareProcess(argc, argv);
+  clipglass::models::FixOpenBlasCoreType(argv);
   clipglass::models::Flags flags;
   if (!clipglass::models::ParseFlags(argc, argv, flags)) return 2;
   return clipglass::models::Run(flags);

@@ -15,6 +15,7 @@
 
 #include "tests/worker/models/tensor_match.h"
 #include "worker/models/gpt2_caption.h"
+#include "worker/models/gpt2_modules.h"
 
 namespace clipglass::models {
 namespace {
@@ -339,6 +340,35 @@ TEST(Gpt2RandomTest, CacheAndRecomputationAgreeAtAnotherShape) {
   ASSERT_TRUE(full.ok() && prefix.ok());
   EXPECT_TRUE(AllClose(prefix->hidden_states, full->hidden_states.narrow(1, 0, 10), 1e-5, 1e-5));
   EXPECT_TRUE(AllClose(prefix->presents[2], full->presents[2].narrow(3, 0, 10), 1e-5, 1e-5));
+}
+
+TEST(Gpt2ModulesTest, CachedSingleTokenStepsEqualAFullPass) {
+  // The single-query attention kernel of cached decoding against the masked matrix path.
+  Gpt2Config config;
+  config.vocab_size = 50;
+  config.n_positions = 16;
+  config.n_embd = 40;
+  config.n_inner = 64;
+  config.n_layer = 2;
+  config.n_head = 5;
+  gpt2::Transformer model(config);
+  {
+    at::NoGradGuard no_grad;
+    for (auto& param : model->parameters()) param.normal_(0.0, 0.3);
+  }
+  const at::Tensor ids = (at::arange(3 * 12, at::kLong) * 11 % 50).view({3, 12});
+  gpt2::KvCache full_cache = gpt2::KvCache::Allocate(config, 3, 12, at::kFloat);
+  const at::Tensor full = model->forward(ids, full_cache);  // [3, 12, C]
+  gpt2::KvCache cache = gpt2::KvCache::Allocate(config, 3, 12, at::kFloat);
+  model->forward(ids.narrow(1, 0, 5), cache);
+  for (int64_t t = 5; t < 12; ++t) {
+    const at::Tensor step = model->forward(ids.narrow(1, t, 1), cache);  // [3, 1, C]
+    EXPECT_TRUE(AllClose(step, full.narrow(1, t, 1), 1e-5, 1e-5)) << "position " << t;
+  }
+  EXPECT_EQ(cache.length, 12);
+  for (size_t i = 0; i < cache.keys.size(); ++i) {
+    EXPECT_TRUE(AllClose(cache.Presents()[i], full_cache.Presents()[i], 1e-5, 1e-5));
+  }
 }
 
 TEST(Gpt2CaptionTest, CaptionIdsFollowParseOut) {
