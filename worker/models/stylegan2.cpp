@@ -182,6 +182,8 @@ at::Tensor Stylegan2Generator::SynthesizeChunk(const at::Tensor& ws, const Style
   args.noise_mode = noise.mode;
   args.random_noise = &random_noise;
   args.modconv = runtime_.modconv;
+  args.memory_format =
+      runtime_.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
   return synthesis.forward(ws, args);  // [B, C, R, R] float32
 }
 
@@ -299,7 +301,9 @@ StatusOr<at::Tensor> Stylegan2Discriminator::Logits(const at::Tensor& img) const
         "stylegan2 D: a batch of {} does not split into minibatch-std groups of {}", batch, group));
   }
   return Guarded("discriminator", [&] {
-    return module_->forward(img.to(runtime_.device, at::kFloat), runtime_.dtype);  // [B, 1]
+    return module_->forward(img.to(runtime_.device, at::kFloat), runtime_.dtype,
+                            runtime_.channels_last ? at::MemoryFormat::ChannelsLast
+                                                   : at::MemoryFormat::Contiguous);  // [B, 1]
   });
 }
 

@@ -39,6 +39,10 @@ struct Stylegan2RuntimeOptions {
   at::ScalarType dtype = at::kFloat;
   // How modulated convolutions run (same function; kShared is much faster on CPU).
   stylegan2::ModConvImpl modconv = stylegan2::ModConvImpl::kShared;
+  // Feature maps in channels-last (NHWC) memory: oneDNN runs the convolutions and the FIR filters
+  // of the high-resolution, few-channel layers markedly faster that way (measured 1.1-2x at
+  // 256-1024 px on CPU); results are the same function. False: plain NCHW.
+  bool channels_last = true;
   // Generator calls on more samples than this are split into chunks (0: never split).
   int64_t max_batch = 0;
 };

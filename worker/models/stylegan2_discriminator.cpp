@@ -29,11 +29,12 @@ DiscriminatorBlockImpl::DiscriminatorBlockImpl(int64_t in_channels, int64_t tmp_
 }
 
 at::Tensor DiscriminatorBlockImpl::forward(const at::Tensor& x, const at::Tensor& img,
-                                           at::ScalarType dtype) {
+                                           at::ScalarType dtype, at::MemoryFormat memory_format) {
   at::Tensor h;
-  if (x.defined()) h = x.to(dtype);  // h: [N, tmp, res, res]
+  if (x.defined()) h = x.to(dtype).contiguous(memory_format);  // h: [N, tmp, res, res]
   if (!fromrgb.is_empty()) {
-    const at::Tensor y = fromrgb->forward(img.to(dtype));  // y: [N, tmp, res, res]
+    const at::Tensor y =
+        fromrgb->forward(img.to(dtype).contiguous(memory_format));  // y: [N, tmp, res, res]
     h = h.defined() ? h + y : y;
   }
   const at::Tensor y = skip->forward(h, kSqrtHalf);  // y: [N, out, res/2, res/2]
@@ -79,14 +80,15 @@ DiscriminatorImpl::DiscriminatorImpl(const Stylegan2DiscriminatorConfig& config)
                                                   config.mbstd_num_channels, config.conv_clamp));
 }
 
-at::Tensor DiscriminatorImpl::forward(const at::Tensor& img, at::ScalarType dtype) {
+at::Tensor DiscriminatorImpl::forward(const at::Tensor& img, at::ScalarType dtype,
+                                      at::MemoryFormat memory_format) {
   TORCH_CHECK(img.dim() == 4 && img.size(1) == config_.img_channels &&
                   img.size(2) == config_.img_resolution && img.size(3) == config_.img_resolution,
               "discriminator: img should be [N, ", config_.img_channels, ", ",
               config_.img_resolution, ", ", config_.img_resolution, "], got ", img.sizes());
   at::Tensor x;
   for (auto& [res, block] : blocks) {
-    x = block->forward(x, block->fromrgb.is_empty() ? at::Tensor() : img, dtype);
+    x = block->forward(x, block->fromrgb.is_empty() ? at::Tensor() : img, dtype, memory_format);
   }
   return b4->forward(x);  // [N, 1] float32
 }

@@ -25,8 +25,9 @@ class DiscriminatorBlockImpl : public torch::nn::Module {
                          int64_t img_channels, std::optional<double> conv_clamp);
 
   // x: [N, tmp, res, res] (undefined for the first block), img: [N, C, res, res] (first block)
-  // -> [N, out, res/2, res/2] in `dtype`.
-  at::Tensor forward(const at::Tensor& x, const at::Tensor& img, at::ScalarType dtype);
+  // -> [N, out, res/2, res/2] in `dtype` and `memory_format`.
+  at::Tensor forward(const at::Tensor& x, const at::Tensor& img, at::ScalarType dtype,
+                     at::MemoryFormat memory_format = at::MemoryFormat::Contiguous);
 
   Conv2dLayer fromrgb{nullptr};
   Conv2dLayer conv0{nullptr};
@@ -61,8 +62,9 @@ class DiscriminatorImpl : public torch::nn::Module {
  public:
   explicit DiscriminatorImpl(const Stylegan2DiscriminatorConfig& config);
 
-  // Blocks run in `dtype`; the epilogue always in float32 (as NVIDIA's).
-  at::Tensor forward(const at::Tensor& img, at::ScalarType dtype = at::kFloat);
+  // Blocks run in `dtype` and `memory_format`; the epilogue always in float32 (as NVIDIA's).
+  at::Tensor forward(const at::Tensor& img, at::ScalarType dtype = at::kFloat,
+                     at::MemoryFormat memory_format = at::MemoryFormat::Contiguous);
 
   const Stylegan2DiscriminatorConfig& config() const { return config_; }
 

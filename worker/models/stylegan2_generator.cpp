@@ -135,18 +135,22 @@ std::pair<at::Tensor, at::Tensor> SynthesisBlockImpl::forward(const at::Tensor& 
 
   at::Tensor h;
   if (conv0.is_empty()) {
-    h = constant.to(args.dtype).unsqueeze(0).repeat({batch, 1, 1, 1});  // h: [N, out, 4, 4]
-    h = run(conv1, h);                                                  // h: [N, out, 4, 4]
+    h = constant.to(args.dtype)
+            .unsqueeze(0)
+            .repeat({batch, 1, 1, 1})
+            .contiguous(args.memory_format);  // h: [N, out, 4, 4]
+    h = run(conv1, h);                        // h: [N, out, 4, 4]
   } else {
-    h = x.to(args.dtype);  // h: [N, in, res/2, res/2]
-    h = run(conv0, h);     // h: [N, out, res, res]
-    h = run(conv1, h);     // h: [N, out, res, res]
+    h = x.to(args.dtype).contiguous(args.memory_format);  // h: [N, in, res/2, res/2]
+    h = run(conv0, h);                                    // h: [N, out, res, res]
+    h = run(conv1, h);                                    // h: [N, out, res, res]
   }
 
   at::Tensor out_img;
   if (img.defined()) out_img = Upsample2d(img, resample_filter);  // [N, C, res, res] float32
-  const at::Tensor y =
-      torgb->forward(h, ws.select(1, w_index), args.modconv).to(at::kFloat);  // y: [N, C, res, res]
+  const at::Tensor y = torgb->forward(h, ws.select(1, w_index), args.modconv)
+                           .to(at::kFloat)
+                           .contiguous();  // y: [N, C, res, res]
   out_img = out_img.defined() ? out_img + y : y;
   return {h, out_img};
 }

@@ -28,6 +28,8 @@ struct SynthesisArgs {
   // SynthesisNetworkImpl::NoiseResolutions().
   const std::vector<at::Tensor>* random_noise = nullptr;
   ModConvImpl modconv = ModConvImpl::kShared;
+  // Memory format of the feature maps (the image accumulation stays contiguous NCHW).
+  at::MemoryFormat memory_format = at::MemoryFormat::Contiguous;
 };
 
 // z [N, z_dim] -> w [N, w_dim]: normalize_2nd_moment, then the fully connected layers fc{i}

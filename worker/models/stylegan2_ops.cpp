@@ -48,28 +48,26 @@ at::Tensor TransposedConvStride2(const at::Tensor& x, const at::Tensor& w, int64
   const int64_t wd = x.size(3);
   const int64_t kh = w.size(2);
   const int64_t kw = w.size(3);
-  at::Tensor out = at::empty({n, w.size(0), 2 * (h - 1) + kh, 2 * (wd - 1) + kw}, x.options());
-  auto taps = [](int64_t k, int64_t phase) {
-    std::vector<int64_t> index;  // reversed: ky = phase + 2 * (taps - 1 - t)
-    for (int64_t ky = phase; ky < k; ky += 2) index.insert(index.begin(), ky);
-    return index;
-  };
+  at::Tensor out = at::empty({n, w.size(0), 2 * (h - 1) + kh, 2 * (wd - 1) + kw},
+                             x.options().memory_format(x.suggest_memory_format()));
+  // Reversed kernel: flipped index j holds ky = k - 1 - j, so the taps of phase p in the reversed
+  // order a correlation needs are every other flipped row from (k - 1 - p) % 2.
+  const at::Tensor flipped = w.flip({2, 3});  // [O, I/groups, kh, kw]
   for (int64_t py = 0; py < 2; ++py) {
-    const std::vector<int64_t> rows = taps(kh, py);
+    const int64_t ty = (kh - py + 1) / 2;  // taps of this row phase
     for (int64_t px = 0; px < 2; ++px) {
-      const std::vector<int64_t> cols = taps(kw, px);
+      const int64_t tx = (kw - px + 1) / 2;
       at::Tensor dst = out.slice(2, py, c10::nullopt, 2).slice(3, px, c10::nullopt, 2);
-      if (rows.empty() || cols.empty()) {
+      if (ty == 0 || tx == 0) {
         dst.zero_();
         continue;
       }
-      const at::Tensor k = w.index_select(2, at::tensor(rows, at::kLong).to(w.device()))
-                               .index_select(3, at::tensor(cols, at::kLong).to(w.device()));
-      const int64_t ty = static_cast<int64_t>(rows.size());
-      const int64_t tx = static_cast<int64_t>(cols.size());
+      const at::Tensor k = flipped.slice(2, (kh - 1 - py) % 2, c10::nullopt, 2)
+                               .slice(3, (kw - 1 - px) % 2, c10::nullopt, 2);  // [O, I/g, ty, tx]
       const std::array<int64_t, 2> ones{1, 1};
       const std::array<int64_t, 2> pads{ty - 1, tx - 1};
-      dst.copy_(at::conv2d(x, k, /*bias=*/{}, ones, pads, ones, groups));  // [N, O, H+ty-1, W+tx-1]
+      dst.copy_(at::conv2d(x, k.contiguous(), /*bias=*/{}, ones, pads, ones,
+                           groups));  // [N, O, H+ty-1, W+tx-1]
     }
   }
   return out;
@@ -318,6 +316,28 @@ at::Tensor ModulatedConv2dBiasAct(const at::Tensor& x, const at::Tensor& weight,
   }
   CheckModConvShapes(x, weight, styles);
   const int64_t batch = x.size(0);
+  if (weight.size(2) == 1 && weight.size(3) == 1 && up == 1 && !demodulate && !noise.defined()) {
+    // ToRGB: per-sample 1x1 weights [N, O, I] (tiny), one batched matrix product over the pixels,
+    // instead of a modulation pass over the (large, few-channel) input.
+    const int64_t n = batch;
+    const int64_t h = x.size(2);
+    const int64_t wd = x.size(3);
+    const at::Tensor wmod = (weight.reshape({1, weight.size(0), -1}) * styles.unsqueeze(1) * gain)
+                                .to(x.scalar_type());  // wmod: [N, O, I]
+    at::Tensor y;
+    if (x.is_contiguous(at::MemoryFormat::ChannelsLast)) {
+      y = at::bmm(x.permute({0, 2, 3, 1}).reshape({n, h * wd, -1}), wmod.transpose(1, 2))
+              .reshape({n, h, wd, -1})
+              .permute({0, 3, 1, 2});  // y: [N, O, H, W] (channels-last memory)
+    } else {
+      y = at::bmm(wmod, x.reshape({n, x.size(1), h * wd})).reshape({n, -1, h, wd});  // [N,O,H,W]
+    }
+    if (bias.defined())
+      y = y + (bias.to(at::kFloat) * gain).to(y.scalar_type()).reshape({1, -1, 1, 1});
+    if (lrelu) at::leaky_relu_(y, 0.2);
+    if (clamp.has_value()) y.clamp_(-*clamp, *clamp);
+    return y;
+  }
   auto [y, dcoefs] = SharedModConv(x, weight, styles, up, padding, resample_filter, demodulate,
                                    flip_weight);  // y: [N, O, H', W']
   // lrelu(a) * gain = lrelu(a * gain): fold the gain into the scale, the bias and the noise, and

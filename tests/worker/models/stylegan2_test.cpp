@@ -367,6 +367,39 @@ TEST_F(Stylegan2GeneratorTest, ChunkedBatchesGiveTheSameImages) {
                        1e-5, 1e-5));
 }
 
+TEST_F(Stylegan2GeneratorTest, AFixedBatchShapeGivesTheSameBitsWhateverTheCompanions) {
+  // The evaluator pads batches to a fixed shape (DESIGN.md, Determinism): an individual's image
+  // must then not depend on the other individuals of its batch.
+  const at::Tensor ws = Must(g_->MapZ(z_));                      // [4, 8, 32]
+  const at::Tensor others = Must(g_->MapZ(z_.flip({0}) * 0.5));  // other companions
+  at::Tensor mixed = others.clone();
+  mixed.narrow(0, 1, 1).copy_(ws.narrow(0, 1, 1));
+  const at::Tensor a = Must(g_->Synthesize(ws));
+  const at::Tensor b = Must(g_->Synthesize(mixed));
+  EXPECT_TRUE(at::equal(a.narrow(0, 1, 1), b.narrow(0, 1, 1)));
+  EXPECT_FALSE(at::equal(a.narrow(0, 0, 1), b.narrow(0, 0, 1)));
+  // The discriminator on fixed groups: group 2's logits do not depend on group 1's images.
+  auto d = Must(Stylegan2Discriminator::FromStateDict(MustLoad("stylegan2/D_weights.safetensors")));
+  const at::Tensor batch = at::cat({a, a.flip({0})});  // [8, 3, 32, 32]
+  const at::Tensor other = at::cat({b, a.flip({0})});
+  EXPECT_TRUE(at::equal(Must(d->GroupedLogits(batch, 4)).narrow(0, 4, 4),
+                        Must(d->GroupedLogits(other, 4)).narrow(0, 4, 4)));
+}
+
+TEST_F(Stylegan2GeneratorTest, MemoryFormatDoesNotChangeTheResult) {
+  Stylegan2RuntimeOptions nchw;
+  nchw.channels_last = false;
+  auto g =
+      Must(Stylegan2Generator::FromStateDict(MustLoad("stylegan2/G_weights.safetensors"), nchw));
+  const at::Tensor img = Must(g->SynthesizeFromZ(z_, 0.7));
+  EXPECT_TRUE(img.is_contiguous());
+  EXPECT_TRUE(AllClose(img, Must(g_->SynthesizeFromZ(z_, 0.7)), 1e-5, 1e-5));
+  const weights::StateDict d_dict = MustLoad("stylegan2/D_weights.safetensors");
+  auto d_nchw = Must(Stylegan2Discriminator::FromStateDict(d_dict, nchw));
+  auto d_cl = Must(Stylegan2Discriminator::FromStateDict(d_dict));
+  EXPECT_TRUE(AllClose(Must(d_nchw->Logits(img)), Must(d_cl->Logits(img)), 1e-5, 1e-5));
+}
+
 TEST_F(Stylegan2GeneratorTest, ReducedPrecisionRunsWithoutModelChanges) {
   // bfloat16 convolutions (what a GPU worker may choose) stay close to float32.
   Stylegan2RuntimeOptions runtime;
@@ -459,6 +492,24 @@ TEST(Stylegan2OpsTest, ModulatedConvImplementationsAgree) {
         }
       }
     }
+  }
+}
+
+TEST(Stylegan2OpsTest, ToRgbMatrixProductMatchesTheModulatedConvolution) {
+  // The shared path runs a 1x1 modulated conv without demodulation as a batched matrix product.
+  at::manual_seed(5);
+  const at::Tensor x = at::randn({3, 5, 6, 7});
+  const at::Tensor w = at::randn({3, 5, 1, 1});
+  const at::Tensor s = at::randn({3, 5});
+  const at::Tensor bias = at::randn({3});
+  const at::Tensor expected = stylegan2::BiasAct(
+      stylegan2::ModulatedConv2d(x, w, s, {}, 1, 0, {}, false, true, ModConvImpl::kGrouped), bias,
+      false, 1.0, 0.8);
+  for (const auto format : {at::MemoryFormat::Contiguous, at::MemoryFormat::ChannelsLast}) {
+    const at::Tensor actual =
+        stylegan2::ModulatedConv2dBiasAct(x.contiguous(format), w, s, {}, 1, 0, {}, false, true,
+                                          ModConvImpl::kShared, bias, false, 1.0, 0.8);
+    EXPECT_TRUE(AllClose(actual, expected, 1e-5, 1e-5));
   }
 }
 
