@@ -9,8 +9,9 @@
 // each batch size, beside the FLOP count computed for one image and the fraction of the fp32
 // matmul peak: the 2048^3 product by at::mm (OpenBLAS) and by oneDNN (a 1x1 convolution, the
 // library the convolutions run on), best of 8 at the start and best of 3 before and after every
-// row; the highest rate seen so far (so contention from other processes cannot inflate a
-// fraction).
+// row. "of peak" divides by the highest rate seen in the whole run (contention from other
+// processes cannot inflate it); "of local" by the better of the rates just before and just after
+// the row (the machine as it was then: on a shared, busy machine the two differ).
 //
 // FLOPs = 2 x multiply-adds of every convolution (transposed convolutions counted on their input
 // pixels, as executed), every fully connected layer and every FIR filter pass as executed
@@ -138,10 +139,14 @@ double MeasureOnednnMatmulPeak(int reps) {
 double g_peak = 0.0;
 double g_peak_mm = 0.0;
 double g_peak_onednn = 0.0;
-void UpdatePeak(int reps) {
-  g_peak_mm = std::max(g_peak_mm, MeasureMatmulPeak(reps));
-  g_peak_onednn = std::max(g_peak_onednn, MeasureOnednnMatmulPeak(reps));
+// Measures both products now; returns the better rate of this measurement.
+double UpdatePeak(int reps) {
+  const double mm = MeasureMatmulPeak(reps);
+  const double onednn = MeasureOnednnMatmulPeak(reps);
+  g_peak_mm = std::max(g_peak_mm, mm);
+  g_peak_onednn = std::max(g_peak_onednn, onednn);
   g_peak = std::max(g_peak_mm, g_peak_onednn);
+  return std::max(mm, onednn);
 }
 
 // Best-of-`reps` seconds of fn() after one warm-up call.
@@ -174,14 +179,18 @@ struct Model {
   std::string note;
 };
 
+// `local_peak`: the matmul rate measured just before the row; the row's own "local" fraction uses
+// the better of it and the rate just after, i.e. the machine as it was around the measurement.
 void Report(const char* net, const std::string& model, int64_t batch, double seconds,
-            double flops_per_image) {
-  UpdatePeak(3);
+            double flops_per_image, double local_peak) {
+  const double local = std::max(local_peak, UpdatePeak(3));
   const double peak = g_peak;
   const double gflops = flops_per_image * static_cast<double>(batch) / seconds / 1e9;
-  std::printf("%-10s %-3s batch %2lld  %8.1f ms  %7.3f img/s  %7.1f GFLOP/s  %5.1f%% of peak\n",
-              model.c_str(), net, static_cast<long long>(batch), seconds * 1e3,
-              static_cast<double>(batch) / seconds, gflops, 100.0 * gflops / peak);
+  std::printf(
+      "%-10s %-3s batch %2lld  %8.1f ms  %7.3f img/s  %7.1f GFLOP/s  %5.1f%% of peak  (%5.1f%% of "
+      "local)\n",
+      model.c_str(), net, static_cast<long long>(batch), seconds * 1e3,
+      static_cast<double>(batch) / seconds, gflops, 100.0 * gflops / peak, 100.0 * gflops / local);
   std::fflush(stdout);
 }
 
@@ -242,7 +251,8 @@ int Main(int argc, char** argv) {
     for (const int64_t batch : m.big ? big_batches : batches) {
       at::manual_seed(2);
       const at::Tensor z = at::randn({batch, gc.z_dim});
-      const int reps = batch * m.resolution * m.resolution >= 4 * 1024 * 1024 ? 1 : 2;
+      const int reps = batch * m.resolution * m.resolution >= 512 * 1024 ? 1 : 2;
+      const double g_peak_before = UpdatePeak(3);
       const double g_s = BestSeconds(reps, [&] {
         auto img = g->SynthesizeFromZ(z, 0.7);
         if (!img.ok()) {
@@ -250,10 +260,10 @@ int Main(int argc, char** argv) {
           std::exit(1);
         }
       });
-      UpdatePeak(3);
-      Report("G", m.name, batch, g_s, g_flops);
+      Report("G", m.name, batch, g_s, g_flops, g_peak_before);
       if (!run_d) continue;
       const at::Tensor img = at::rand({batch, 3, m.resolution, m.resolution}) * 2 - 1;
+      const double d_peak_before = UpdatePeak(3);
       const double d_s = BestSeconds(reps, [&] {
         auto logits = d->Logits(img);
         if (!logits.ok()) {
@@ -261,7 +271,7 @@ int Main(int argc, char** argv) {
           std::exit(1);
         }
       });
-      Report("D", m.name, batch, d_s, d_flops);
+      Report("D", m.name, batch, d_s, d_flops, d_peak_before);
     }
   }
   std::printf("\nfp32 matmul peak, highest seen: at::mm %.1f, oneDNN %.1f GFLOP/s\n", g_peak_mm,
