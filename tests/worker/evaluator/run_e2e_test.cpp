@@ -83,7 +83,43 @@ TEST(RunEndToEndTest, EveryFamilyFinishesWithAFinalOutput) {
     }
     const bool with_d = run.id.find("TinyStyleGAN2_d") != std::string::npos;
     ASSERT_EQ(final.objectives.size(), with_d ? 2u : 1u);
-    if (with_d) EXPECT_GE(final.objectives[1], 0.0);
+    if (with_d) {
+      EXPECT_GE(final.objectives[1], 0.0);
+    }
+  }
+}
+
+// DESIGN.md, "Determinism", with real models: other worker counts and batch sizes pack other
+// individuals together, yet every objective value in the archive must be the same.
+TEST(RunEndToEndTest, WorkersAndBatchSizesDoNotChangeTheArchive) {
+  testing::TempDir dir;
+  MakeWeightsDir(dir);
+  const std::string common = "run " + testing::DataPath("configs/grids/evaluator_e2e.yaml") +
+                             " --configs " + testing::DataPath("configs") + " --weights-dir " +
+                             dir.File("weights") + " --quiet --threads 1 --micro-batch 4";
+  const Exit one = RunClipglass(common + " --out " + dir.File("one.h5") + " --workers 1", dir);
+  ASSERT_EQ(one.code, 0) << one.output;
+  const Exit three =
+      RunClipglass(common + " --out " + dir.File("three.h5") + " --workers 3 --batch 3", dir);
+  ASSERT_EQ(three.code, 0) << three.output;
+
+  auto a = results::ReadArchive(dir.File("one.h5"));
+  auto b = results::ReadArchive(dir.File("three.h5"));
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(a->runs.size(), b->runs.size());
+  for (size_t r = 0; r < a->runs.size(); ++r) {
+    const results::RunRecord& x = a->runs[r];
+    const results::RunRecord& y = b->runs[r];
+    SCOPED_TRACE(x.id);
+    ASSERT_EQ(x.snapshots.size(), y.snapshots.size());
+    for (size_t s = 0; s < x.snapshots.size(); ++s) {
+      EXPECT_EQ(x.snapshots[s].genomes, y.snapshots[s].genomes);
+      EXPECT_EQ(x.snapshots[s].values, y.snapshots[s].values);  // exact, not approximate
+    }
+    ASSERT_TRUE(x.final_individual.has_value() && y.final_individual.has_value());
+    EXPECT_EQ(x.final_individual->objectives, y.final_individual->objectives);
+    EXPECT_EQ(x.final_individual->image.rgb, y.final_individual->image.rgb);
+    EXPECT_EQ(x.final_individual->caption, y.final_individual->caption);
   }
 }
 
