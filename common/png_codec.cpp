@@ -3,6 +3,8 @@
 #include <png.h>
 
 #include <cstring>
+#include <utility>
+#include <vector>
 
 namespace clipglass {
 namespace {
@@ -63,20 +65,19 @@ StatusOr<std::string> EncodePng(const RgbImage& image) {
   return out;
 }
 
-StatusOr<RgbImage> DecodePng(const std::string& bytes, const std::string& what) {
-  if (bytes.size() < 8 || png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) != 0) {
-    return InvalidArgumentError(what + ": not a PNG image");
-  }
-  std::string error;
-  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, OnError, OnWarning);
-  png_infop info = png_create_info_struct(png);
+namespace {
+
+// Everything DecodePng owns lives here, created before setjmp: libpng leaves by longjmp,
+// which skips destructors of objects created after the jump buffer was set.
+struct DecodeState {
+  ReadCursor cursor;
   RgbImage image;
-  ReadCursor cursor{&bytes, 0};
-  if (setjmp(png_jmpbuf(png))) {
-    png_destroy_read_struct(&png, &info, nullptr);
-    return InvalidArgumentError(what + ": corrupt PNG: " + error);
-  }
-  png_set_read_fn(png, &cursor, ReadFromString);
+  std::vector<png_bytep> rows;
+};
+
+// May leave by longjmp; touches only `state`, which outlives the jump.
+void ReadImage(png_structp png, png_infop info, DecodeState* state) {
+  png_set_read_fn(png, &state->cursor, ReadFromString);
   png_read_info(png, info);
   const png_uint_32 width = png_get_image_width(png, info);
   const png_uint_32 height = png_get_image_height(png, info);
@@ -95,16 +96,34 @@ StatusOr<RgbImage> DecodePng(const std::string& bytes, const std::string& what) 
   if (png_get_rowbytes(png, info) != static_cast<size_t>(width) * 3) {
     png_error(png, "unsupported pixel layout");
   }
-  image.width = width;
-  image.height = height;
-  image.rgb.resize(static_cast<size_t>(width) * height * 3);
-  std::vector<png_bytep> rows(height);
+  state->image.width = width;
+  state->image.height = height;
+  state->image.rgb.resize(static_cast<size_t>(width) * height * 3);
+  state->rows.resize(height);
   for (png_uint_32 y = 0; y < height; ++y)
-    rows[y] = image.rgb.data() + static_cast<size_t>(y) * width * 3;
-  png_read_image(png, rows.data());
+    state->rows[y] = state->image.rgb.data() + static_cast<size_t>(y) * width * 3;
+  png_read_image(png, state->rows.data());
   png_read_end(png, nullptr);
+}
+
+}  // namespace
+
+StatusOr<RgbImage> DecodePng(const std::string& bytes, const std::string& what) {
+  if (bytes.size() < 8 || png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) != 0) {
+    return InvalidArgumentError(what + ": not a PNG image");
+  }
+  std::string error;
+  DecodeState state{ReadCursor{&bytes, 0}, {}, {}};
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, OnError, OnWarning);
+  if (png == nullptr) return InternalError(what + ": libpng could not start");
+  png_infop info = png_create_info_struct(png);
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, nullptr);
+    return InvalidArgumentError(what + ": corrupt PNG: " + error);
+  }
+  ReadImage(png, info, &state);
   png_destroy_read_struct(&png, &info, nullptr);
-  return image;
+  return std::move(state.image);
 }
 
 }  // namespace clipglass
