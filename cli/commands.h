@@ -20,6 +20,7 @@ void AddWorkerCommand(CLI::App& app);
 void AddStatusCommand(CLI::App& app);
 #ifdef CLIPGLASS_WITH_TORCH
 void AddModelRunCommand(CLI::App& app);
+void AddTrainCommand(CLI::App& app);
 #endif
 
 }  // namespace clipglass::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   clipglass::cli::AddReportCommand(app);
 #ifdef CLIPGLASS_WITH_TORCH
   clipglass::cli::AddModelRunCommand(app);
+  clipglass::cli::AddTrainCommand(app);
 #endif
 
   CLI11_PARSE(app, argc, argv);

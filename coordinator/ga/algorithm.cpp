@@ -205,7 +205,9 @@ void Algorithm::Advance() {
 }
 
 void Algorithm::MakeNextBatch() {
-  StartBatch(MakeOffspring(config_, pop_, config_.offspring_per_generation(), rng_),
+  const int count = config_.offspring_per_generation();
+  StartBatch(config_.random_search ? SampleGenomes(config_, pop_, count, rng_)
+                                   : MakeOffspring(config_, pop_, count, rng_),
              /*initial=*/false);
 }
 

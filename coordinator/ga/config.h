@@ -67,6 +67,11 @@ struct GaConfig {
 
   NsgaTournament nsga_tournament = NsgaTournament::kDominationThenCrowding;
 
+  // The random-search baseline: every batch after the first is a fresh sample of the space (the
+  // segments' samplers) instead of offspring. Survival still runs, so the population is the best
+  // found so far, and the budget is spent exactly as the GA spends it.
+  bool random_search = false;
+
   // Generations in pymoo's counting: the evaluated initial population is generation 1, so G
   // generations cost pop + (G - 1) * num_offspring evaluations. 0 = no limit.
   int max_generations = 0;

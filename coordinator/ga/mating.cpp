@@ -80,11 +80,12 @@ std::vector<double> MakeOffspring(const GaConfig& config, const Population& pop,
   return off;
 }
 
-std::vector<double> SampleInitial(const GaConfig& config, Rng& rng) {
+std::vector<double> SampleGenomes(const GaConfig& config, const Population& pop, int count,
+                                  Rng& rng) {
   const int g = config.space.num_genes();
-  std::vector<double> x(static_cast<size_t>(config.pop_size) * g);
+  std::vector<double> x(static_cast<size_t>(count) * g);
   const auto& segments = config.space.segments;
-  for (int i = 0; i < config.pop_size; ++i) {
+  for (int i = 0; i < count; ++i) {
     int offset = static_cast<int>(static_cast<size_t>(i) * g);
     for (size_t s = 0; s < segments.size(); ++s) {
       SampleSegment(config.operators[s].sampler, segments[s], rng,
@@ -93,7 +94,8 @@ std::vector<double> SampleInitial(const GaConfig& config, Rng& rng) {
     }
   }
   if (!config.eliminate_duplicates) return x;
-  const std::vector<int> keep = NonDuplicateRows(x, g, {}, config.duplicate_epsilon);
+  const std::span<const double> others[] = {pop.genes};
+  const std::vector<int> keep = NonDuplicateRows(x, g, others, config.duplicate_epsilon);
   std::vector<double> unique;
   unique.reserve(keep.size() * g);
   for (int i : keep) {
@@ -101,6 +103,11 @@ std::vector<double> SampleInitial(const GaConfig& config, Rng& rng) {
                   x.begin() + static_cast<ptrdiff_t>(i + 1) * g);
   }
   return unique;
+}
+
+std::vector<double> SampleInitial(const GaConfig& config, Rng& rng) {
+  return SampleGenomes(config, Population(config.space.num_genes(), config.num_objectives),
+                       config.pop_size, rng);
 }
 
 }  // namespace clipglass::ga

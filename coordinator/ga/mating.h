@@ -25,6 +25,11 @@ std::vector<double> Recombine(const GaConfig& config, const Population& pop,
 std::vector<double> MakeOffspring(const GaConfig& config, const Population& pop, int n_offspring,
                                   Rng& rng);
 
+// `count` fresh samples of the space (the segments' samplers), minus duplicates of each other and
+// of `pop` when duplicates are eliminated. Row-major [k, num_genes], k <= count.
+std::vector<double> SampleGenomes(const GaConfig& config, const Population& pop, int count,
+                                  Rng& rng);
+
 // The initial population's genomes: pop_size samples, minus duplicates when they are eliminated.
 std::vector<double> SampleInitial(const GaConfig& config, Rng& rng);
 

@@ -98,7 +98,7 @@ StatusOr<RunSetup> MakeRunSetup(const grid::RunSpec& run) {
       // Random search keeps the GA's survival (best so far) but never mates: every generation is
       // a fresh sample, so the budget is spent exactly like the GA's.
       ga.algorithm = run.objectives() == 2 ? ga::AlgorithmKind::kNsga2 : ga::AlgorithmKind::kGa;
-      setup.random_search = true;
+      ga.random_search = true;
       break;
   }
   for (const grid::GenomeSegment& segment : config.genome) {

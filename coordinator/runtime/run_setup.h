@@ -21,7 +21,6 @@ struct RunSetup {
   v1::Target target;          // caption, or the image's bytes
   wire::GenomeLayout layout;  // how genomes are packed for the wire
   std::vector<std::string> objective_names;  // "similarity" [, "discriminator_loss"]
-  bool random_search = false;  // baseline: every generation is a fresh sample of the space
 };
 
 // Maps a grid run onto the engine and the protocol. Reads the target image (img2txt); errors name

@@ -117,9 +117,6 @@ StatusOr<std::unique_ptr<Sweep>> Sweep::Create(SweepInput input) {
 }
 
 Status Sweep::StartRun(RunState& run) {
-  if (run.spec.setup.random_search) {
-    return UnimplementedError("run " + run.spec.id + ": random search is not available yet");
-  }
   CG_ASSIGN_OR_RETURN(
       ga::IslandModel engine,
       ga::IslandModel::Create(run.spec.setup.ga, run.spec.setup.islands, run.spec.seed));

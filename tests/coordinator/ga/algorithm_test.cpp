@@ -92,6 +92,64 @@ TEST(AlgorithmTest, RunsTheConfiguredGenerationsWithPymooCounting) {
   EXPECT_EQ(a->population().size(), 10);
 }
 
+TEST(AlgorithmTest, RandomSearchSpendsTheGaBudgetAndKeepsTheBestSoFar) {
+  Problem p = *MakeProblem("sphere", 6);
+  GaConfig c = SphereConfig(10, 7);
+  c.random_search = true;
+  StatusOr<Algorithm> a = Algorithm::Create(c, 3);
+  ASSERT_TRUE(a.ok());
+  double best = std::numeric_limits<double>::infinity();
+  int64_t told = 0;
+  for (int gen = 1; gen <= 7; ++gen) {
+    DriveOptions opt;
+    opt.max_tells = a->outstanding();
+    told += Drive(*a, p, opt);
+    ASSERT_LE(a->population().f(0)[0], best);
+    best = a->population().f(0)[0];
+  }
+  EXPECT_TRUE(a->finished());
+  EXPECT_EQ(told, 10 + 6 * 10);
+}
+
+TEST(AlgorithmTest, RandomSearchBatchesAreFreshSamplesNotOffspring) {
+  // Offspring of SBX/PM stay near their parents; fresh uniform samples spread over the whole box.
+  // After 20 generations on the sphere the GA's batch has collapsed around the optimum, the random
+  // search's batch still has the spread of the sampler.
+  Problem p = *MakeProblem("sphere", 6);
+  auto batch_spread = [&](bool random_search) {
+    GaConfig c = SphereConfig(20, 21);
+    c.random_search = random_search;
+    Algorithm a = *Algorithm::Create(c, 5);
+    DriveOptions opt;
+    opt.max_tells = 20 * 20;
+    Drive(a, p, opt);
+    std::vector<Candidate> batch = a.Ask(1000);
+    double sum_sq = 0;
+    for (const Candidate& cand : batch) {
+      for (double x : cand.genes) sum_sq += x * x;
+    }
+    return sum_sq / static_cast<double>(batch.size());
+  };
+  const double ga = batch_spread(false);
+  const double random = batch_spread(true);
+  EXPECT_GT(random, 4.0 * ga) << "ga " << ga << " random " << random;
+}
+
+TEST(AlgorithmTest, GaBeatsRandomSearchAtEqualBudget) {
+  Problem p = *MakeProblem("rastrigin", 10);
+  auto best_of = [&](bool random_search, uint64_t seed) {
+    GaConfig c = BenchmarkConfig(p, AlgorithmKind::kGa, 20);
+    c.max_generations = 50;
+    c.random_search = random_search;
+    Algorithm a = *Algorithm::Create(c, seed);
+    Drive(a, p);
+    return a.population().f(0)[0];
+  };
+  for (uint64_t seed : {1, 2, 3}) {
+    EXPECT_LT(best_of(false, seed), best_of(true, seed)) << "seed " << seed;
+  }
+}
+
 TEST(AlgorithmTest, GaSurvivalIsElitist) {
   Problem p = *MakeProblem("rastrigin", 6);
   GaConfig c = BenchmarkConfig(p, AlgorithmKind::kGa, 12);

@@ -1,0 +1,10 @@
+// The subcommands of `clipglass train`, one per model (cli/train_<model>_command.cpp).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace clipglass::cli {
+
+// One declaration per trainer: void AddTrain<Model>Command(CLI::App& train);
+
+}  // namespace clipglass::cli
