@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 
 namespace clipglass::grid {
 namespace {
@@ -106,6 +107,26 @@ std::string Sha256Hex(std::string_view bytes) {
     hex += kHex[byte & 15];
   }
   return hex;
+}
+
+std::string Sha256HexOfFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return "";
+  Sha256 hasher;
+  std::string piece(1 << 20, '\0');
+  while (in) {
+    in.read(piece.data(), static_cast<std::streamsize>(piece.size()));
+    hasher.Update(std::string_view(piece.data(), static_cast<size_t>(in.gcount())));
+  }
+  if (in.bad()) return "";
+  const std::array<uint8_t, 32> digest = hasher.Finish();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : digest) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
 }
 
 }  // namespace clipglass::grid

@@ -27,4 +27,7 @@ class Sha256 {
 // Lower-case hex digest of `bytes`.
 std::string Sha256Hex(std::string_view bytes);
 
+// Lower-case hex digest of a file's bytes, read in 1 MiB pieces; "" when it cannot be read.
+std::string Sha256HexOfFile(const std::string& path);
+
 }  // namespace clipglass::grid

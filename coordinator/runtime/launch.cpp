@@ -10,6 +10,7 @@
 
 #include "common/file_util.h"
 #include "coordinator/grid/grid.h"
+#include "coordinator/grid/sha256.h"
 
 namespace clipglass::coordinator {
 namespace {
@@ -99,9 +100,12 @@ StatusOr<std::unique_ptr<Coordinator>> PrepareCoordinator(const LaunchOptions& o
   coordinator.provenance.hostname = Hostname();
   for (const grid::RunSpec& spec : grid.runs) {
     for (const grid::WeightsFile* file : grid::AllWeights(spec.config)) {
-      // Checksums are recorded by the workers that load the files; the coordinator may not see
-      // them (they live on the workers' storage). Record what each run asked for.
-      coordinator.provenance.weights_sha256.emplace(file->path, "");
+      // Hashed where the coordinator can read the file (always with `run`); "" where the
+      // weights live only on the workers' storage. Each file is hashed once per launch.
+      if (coordinator.provenance.weights_sha256.count(file->path) == 0) {
+        coordinator.provenance.weights_sha256.emplace(file->path,
+                                                      grid::Sha256HexOfFile(file->path));
+      }
     }
   }
   const std::filesystem::path archive_dir =

@@ -1,7 +1,10 @@
 #include "coordinator/grid/sha256.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace clipglass::grid {
@@ -32,6 +35,18 @@ TEST(Sha256Test, IncrementalUpdatesEqualOneShot) {
     }
     EXPECT_EQ(hex, Sha256Hex(text)) << "split at " << split;
   }
+}
+
+TEST(Sha256Test, FileDigestEqualsTheDigestOfItsBytesAcrossPieces) {
+  // 2.5 MiB: the file is read in 1 MiB pieces, so this crosses two piece boundaries.
+  std::string bytes(5 << 19, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 131 + 7) % 251);
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("sha256_test_" + std::to_string(::getpid()));
+  std::ofstream(path, std::ios::binary) << bytes;
+  EXPECT_EQ(Sha256HexOfFile(path.string()), Sha256Hex(bytes));
+  std::filesystem::remove(path);
+  EXPECT_EQ(Sha256HexOfFile(path.string()), "");
 }
 
 }  // namespace
