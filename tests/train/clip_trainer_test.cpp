@@ -1,0 +1,213 @@
+#include "train/clip_trainer.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "train/world_batches.h"
+#include "worker/models/clip.h"
+#include "worker/models/clip_modules.h"
+#include "worker/models/clip_preprocess.h"
+#include "worker/tokenizers/clip_tokenizer.h"
+#include "worker/weights/state_dict.h"
+#include "world/captions.h"
+
+namespace clipglass::train {
+namespace {
+
+std::filesystem::path TempDir(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / "clipglass_clip_trainer_test" / name;
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::shared_ptr<const tokenizers::ClipTokenizer> Tokenizer() {
+  static const std::shared_ptr<const tokenizers::ClipTokenizer> tokenizer = [] {
+    auto loaded = tokenizers::ClipTokenizer::Load(std::string(CLIPGLASS_SOURCE_DIR) + "/" +
+                                                  tokenizers::kClipMergesFile);
+    EXPECT_TRUE(loaded.ok()) << loaded.status().message();
+    return std::shared_ptr<const tokenizers::ClipTokenizer>(std::move(*loaded));
+  }();
+  return tokenizer;
+}
+
+// Small enough for a unit test on one thread; the shipped run is the defaults.
+ClipTrainOptions SmallOptions() {
+  ClipTrainOptions o;
+  o.vision_width = 64;
+  o.vision_layers = 1;
+  o.text_width = 64;
+  o.text_layers = 1;
+  o.embed_dim = 32;
+  o.batch = 32;
+  o.steps = 40;
+  o.lr = 2e-3;
+  o.warmup_steps = 5;
+  o.eval_images = 16;
+  o.log_every = 0;
+  return o;
+}
+
+at::Tensor CaptionTokens(const std::vector<std::string>& captions) {
+  auto batch = Tokenizer()->Tokenize(captions);
+  EXPECT_TRUE(batch.ok()) << batch.status().message();
+  return at::tensor(batch->ids, at::kLong).view({batch->rows, batch->context_length});
+}
+
+TEST(ClipTrainerTest, ShortTrainingLowersTheLossAndTheFileLoadsWithTheSameFeatures) {
+  at::set_num_threads(1);
+  const ClipTrainOptions options = SmallOptions();
+  ASSERT_TRUE(ValidateClipTrainOptions(options).ok());
+  ClipTrainer trainer(options, Tokenizer());
+  std::vector<double> losses;
+  for (int64_t s = 0; s < options.steps; ++s) {
+    auto stats = trainer.Step();
+    ASSERT_TRUE(stats.ok()) << stats.status().message();
+    EXPECT_EQ(stats->step, s + 1);
+    losses.push_back(stats->loss);
+  }
+  const double first = std::accumulate(losses.begin(), losses.begin() + 5, 0.0) / 5;
+  const double last = std::accumulate(losses.end() - 5, losses.end(), 0.0) / 5;
+  EXPECT_LT(last, first - 0.3) << "first " << first << " last " << last;
+
+  // The written file (F32 here, so the comparison can be exact) through the real loader.
+  const std::filesystem::path dir = TempDir("short");
+  ClipTrainOptions f32 = options;
+  f32.half = false;
+  ClipTrainer copy(f32, Tokenizer());
+  for (int s = 0; s < 3; ++s) ASSERT_TRUE(copy.Step().ok());
+  const std::string path = (dir / kClipWeightsFile).string();
+  ASSERT_TRUE(copy.Save(path).ok());
+  auto loaded = models::ClipModel::Load(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ((*loaded)->config(), ClipTrainConfig(options));
+  EXPECT_GT((*loaded)->logit_scale(), 1.0);
+
+  const WorldBatch batch = MakeWorldBatch(world::Split::kHeldOut, 5, 0, 6, 32);
+  auto images = models::PreprocessImages(batch.images, 32);
+  ASSERT_TRUE(images.ok());
+  const at::Tensor tokens = CaptionTokens(batch.captions);
+  auto image_features = (*loaded)->EncodeImage(*images);
+  auto text_features = (*loaded)->EncodeText(tokens);
+  ASSERT_TRUE(image_features.ok() && text_features.ok());
+
+  models::ClipImpl& m = copy.model();
+  {
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(at::allclose(m.EncodeImage(*images), *image_features, 1e-5, 1e-6));
+    EXPECT_TRUE(at::allclose(m.EncodeText(tokens), *text_features, 1e-5, 1e-6));
+  }
+  // The training path (gradients recorded, out-of-place ops, text cut to the longest caption)
+  // computes the same features as inference.
+  const at::Tensor recorded_image = m.EncodeImage(*images);
+  ASSERT_TRUE(recorded_image.requires_grad());
+  EXPECT_TRUE(at::allclose(recorded_image.detach(), *image_features, 1e-5, 1e-6));
+  const int64_t longest = (tokens != 0).sum(1).max().item<int64_t>();
+  const at::Tensor recorded_text = m.EncodeText(tokens.narrow(1, 0, longest));
+  EXPECT_TRUE(at::allclose(recorded_text.detach(), *text_features, 1e-5, 1e-5));
+}
+
+TEST(ClipTrainerTest, HalfPrecisionFileKeepsTheOriginalNamesAndNearlyTheSameFeatures) {
+  at::set_num_threads(1);
+  ClipTrainOptions options = SmallOptions();
+  ClipTrainer trainer(options, Tokenizer());
+  for (int s = 0; s < 3; ++s) ASSERT_TRUE(trainer.Step().ok());
+  const std::filesystem::path dir = TempDir("half");
+  const std::string path = (dir / kClipWeightsFile).string();
+  ASSERT_TRUE(trainer.Save(path).ok());
+
+  weights::LoadOptions half;
+  half.float_dtype = at::kHalf;
+  auto dict = weights::LoadStateDict(path, half);
+  ASSERT_TRUE(dict.ok()) << dict.status().message();
+  const auto shapes = models::ClipStateDictShapes(ClipTrainConfig(options));
+  EXPECT_EQ(dict->tensors.size(), shapes.size());
+  for (const auto& [key, shape] : shapes) {
+    ASSERT_TRUE(dict->Has(key)) << key;
+    EXPECT_EQ(dict->tensors.at(key).sizes().vec(), shape) << key;
+  }
+  EXPECT_EQ(dict->metadata.at("model"), "clip");
+
+  auto loaded = models::ClipModel::Load(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const WorldBatch batch = MakeWorldBatch(world::Split::kTrain, 9, 0, 4, 32);
+  auto features = (*loaded)->EncodeGeneratedImages(batch.images, {});
+  ASSERT_TRUE(features.ok());
+  auto images = models::PreprocessImages(batch.images, 32);
+  torch::NoGradGuard no_grad;
+  const at::Tensor exact = trainer.model().EncodeImage(*images);
+  const double error = (*features - exact).abs().max().item<double>();
+  EXPECT_LT(error, 0.02 * exact.abs().max().item<double>());
+}
+
+TEST(ClipTrainerTest, SameSeedSameWeights) {
+  at::set_num_threads(1);
+  ClipTrainOptions options = SmallOptions();
+  ClipTrainer a(options, Tokenizer());
+  ClipTrainer b(options, Tokenizer());
+  for (int s = 0; s < 2; ++s) {
+    ASSERT_TRUE(a.Step().ok());
+    ASSERT_TRUE(b.Step().ok());
+  }
+  const auto ta = a.StateTensors(false);
+  const auto tb = b.StateTensors(false);
+  for (const auto& [key, tensor] : ta) EXPECT_TRUE(at::equal(tensor, tb.at(key))) << key;
+
+  options.seed = 2;
+  ClipTrainer c(options, Tokenizer());
+  EXPECT_FALSE(at::equal(c.StateTensors(false).at("visual.proj"), ta.at("visual.proj")));
+}
+
+TEST(ClipTrainerTest, ZeroShotMeasuresTheCandidateCaptions) {
+  at::set_num_threads(1);
+  const std::vector<std::string> captions = ZeroShotCaptions();
+  ASSERT_EQ(captions.size(), 240u);
+  EXPECT_EQ(captions[0], world::Caption(world::CombinationAt(0), 0));
+  ClipTrainer trainer(SmallOptions(), Tokenizer());
+  const std::string path = (TempDir("zero_shot") / kClipWeightsFile).string();
+  ASSERT_TRUE(trainer.Save(path).ok());
+  auto loaded = models::ClipModel::Load(path);
+  ASSERT_TRUE(loaded.ok());
+  auto accuracy = MeasureZeroShot(**loaded, *Tokenizer(), world::Split::kHeldOut, 3, 10);
+  ASSERT_TRUE(accuracy.ok()) << accuracy.status().message();
+  EXPECT_EQ(accuracy->count, 10);
+  // "All four" can never exceed any single attribute.
+  for (double part : {accuracy->shape, accuracy->colour, accuracy->background, accuracy->size}) {
+    EXPECT_LE(accuracy->all, part);
+  }
+  EXPECT_NE(FormatZeroShot(*accuracy).find("(n=10)"), std::string::npos);
+}
+
+TEST(ClipTrainerTest, BadOutputFolderIsOneClearLine) {
+  const std::filesystem::path dir = TempDir("bad_out");
+  const std::string file = (dir / "a_file").string();
+  std::ofstream(file) << "x";
+  const Status status = TrainClip(SmallOptions(), file + "/sub", stdout);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(status.message().find(file + "/sub"), std::string::npos) << status.message();
+  EXPECT_EQ(status.message().find('\n'), std::string::npos) << status.message();
+}
+
+TEST(ClipTrainerTest, InvalidOptionsNameTheField) {
+  ClipTrainOptions options = SmallOptions();
+  options.vision_width = 32;
+  Status status = ValidateClipTrainOptions(options);
+  EXPECT_NE(status.message().find("vision_width"), std::string::npos) << status.message();
+  options = SmallOptions();
+  options.batch = 1;
+  status = ValidateClipTrainOptions(options);
+  EXPECT_NE(status.message().find("batch"), std::string::npos) << status.message();
+  EXPECT_FALSE(TrainClip(options, TempDir("invalid").string(), stdout).ok());
+}
+
+}  // namespace
+}  // namespace clipglass::train
