@@ -13,6 +13,7 @@ void AddTrainCommand(CLI::App& app) {
       "Train the demo world's tiny models (CPU, LibTorch autograd); see docs/demo_world.md");
   train->require_subcommand(1);
   // One line per model: each trainer registers its subcommand here.
+  AddTrainStylegan2Command(*train);
 }
 
 }  // namespace clipglass::cli

@@ -6,5 +6,6 @@
 namespace clipglass::cli {
 
 // One declaration per trainer: void AddTrain<Model>Command(CLI::App& train);
+void AddTrainStylegan2Command(CLI::App& train);
 
 }  // namespace clipglass::cli

@@ -1,9 +1,11 @@
 #include "worker/models/stylegan2_ops.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -11,6 +13,16 @@ namespace clipglass::models::stylegan2 {
 namespace {
 
 bool IsHalf(const at::Tensor& x) { return x.scalar_type() == at::kHalf; }
+
+// True when autograd records this call: gradients enabled and some defined input requires them.
+// Never true under InferenceMode or NoGradGuard, so inference keeps its in-place fast paths.
+bool NeedsAutograd(std::initializer_list<at::Tensor> inputs) {
+  if (!at::GradMode::is_enabled()) return false;
+  for (const at::Tensor& t : inputs) {
+    if (t.defined() && t.requires_grad()) return true;
+  }
+  return false;
+}
 
 // _conv2d_wrapper: flip_weight=false turns conv2d's correlation into a true convolution.
 at::Tensor Conv(const at::Tensor& x, const at::Tensor& w, int64_t stride, int64_t pad_y,
@@ -315,6 +327,13 @@ at::Tensor ModulatedConv2dBiasAct(const at::Tensor& x, const at::Tensor& weight,
                    bias, lrelu, gain, clamp);
   }
   CheckModConvShapes(x, weight, styles);
+  if (NeedsAutograd({x, weight, styles, bias, noise})) {
+    // Training: the fused path below writes in place over tensors autograd saves. Run NVIDIA's
+    // training sequence (fused_modconv=False) out of place instead: the same function.
+    return BiasAct(ModulatedConv2d(x, weight, styles, noise, up, padding, resample_filter,
+                                   demodulate, flip_weight, ModConvImpl::kShared),
+                   bias, lrelu, gain, clamp);
+  }
   const int64_t batch = x.size(0);
   if (weight.size(2) == 1 && weight.size(3) == 1 && up == 1 && !demodulate && !noise.defined()) {
     // ToRGB: per-sample 1x1 weights [N, O, I] (tiny), one batched matrix product over the pixels,

@@ -67,7 +67,9 @@ at::Tensor ModulatedConv2d(const at::Tensor& x, const at::Tensor& weight, const 
 // BiasAct(ModulatedConv2d(...), bias, lrelu, gain, clamp): what a synthesis layer or ToRGB does.
 // kGrouped runs NVIDIA's sequence op by op; kShared fuses demodulation, bias and the gain into one
 // pass over the convolution's output (lrelu(a) * g = lrelu(a * g) for g > 0), then adds the noise
-// and applies the activation in place: the same function with a different rounding order.
+// and applies the activation in place: the same function with a different rounding order. When
+// autograd records the call (grad mode on and an input requires grad: training), it runs
+// out of place, as NVIDIA's training path does, so gradients (and double gradients) are exact.
 at::Tensor ModulatedConv2dBiasAct(const at::Tensor& x, const at::Tensor& weight,
                                   const at::Tensor& styles, const at::Tensor& noise, int64_t up,
                                   int64_t padding, const at::Tensor& resample_filter,
