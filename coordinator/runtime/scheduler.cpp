@@ -12,25 +12,26 @@ Scheduler::Scheduler(WorkSource* source, SchedulerOptions options)
 void Scheduler::AddWorker(const WorkerInfo& worker) {
   std::lock_guard<std::mutex> lock(mu_);
   WorkerState& state = workers_[worker.id];
-  state = WorkerState{worker, {}, false};
+  state.info = worker;
+  state.batches.clear();
+  state.removed = false;
   seen_workers_.insert(worker.id + " " + worker.device + " " + worker.device_name);
   counters_.workers = static_cast<int>(workers_.size());
 }
 
 void Scheduler::RemoveWorker(const std::string& worker_id) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = workers_.find(worker_id);
-    if (it == workers_.end()) return;
-    const std::set<uint64_t> held = it->second.batches;  // RequeueLocked edits the original
-    for (uint64_t batch_id : held) {
-      spdlog::warn("worker {} left holding batch {}: re-queued", worker_id, batch_id);
-      RequeueLocked(batch_id);
-    }
-    workers_.erase(it);
-    counters_.workers = static_cast<int>(workers_.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = workers_.find(worker_id);
+  if (it == workers_.end()) return;
+  const std::set<uint64_t> held = it->second.batches;  // RequeueLocked edits the original
+  for (uint64_t batch_id : held) {
+    spdlog::warn("worker {} left holding batch {}: re-queued", worker_id, batch_id);
+    RequeueLocked(batch_id);
   }
-  cv_.notify_all();
+  it->second.wake->notify_all();  // its NextAssignment returns: the worker is gone
+  workers_.erase(it);
+  counters_.workers = static_cast<int>(workers_.size());
+  WakeIdleLocked();  // its batches are back in the queue
 }
 
 std::optional<v1::Assign> Scheduler::NextAssignment(const std::string& worker_id) {
@@ -58,7 +59,8 @@ std::optional<v1::Assign> Scheduler::NextAssignment(const std::string& worker_id
         return assign;
       }
     }
-    cv_.wait(lock);
+    const std::shared_ptr<std::condition_variable> wake = worker.wake;  // outlives an erase
+    wake->wait(lock);
   }
 }
 
@@ -151,8 +153,7 @@ Status Scheduler::HandleResult(const std::string& worker_id, const v1::Result& r
     } else {
       RequeueLocked(result.batch_id());
     }
-    lock.unlock();
-    cv_.notify_all();
+    WakeIdleLocked();
     return InvalidArgumentError(message);
   }
 
@@ -175,8 +176,7 @@ Status Scheduler::HandleResult(const std::string& worker_id, const v1::Result& r
   ++counters_.batches_done;
   workers_[worker_id].batches.erase(result.batch_id());
   batches_.erase(it);
-  lock.unlock();
-  cv_.notify_all();
+  WakeIdleLocked();  // this worker has room again, and the results may have made new batches
   return Status::Ok();
 }
 
@@ -195,37 +195,50 @@ void Scheduler::HandleFailure(const std::string& worker_id, const v1::Failure& f
     } else {
       RequeueLocked(failure.batch_id());
     }
+    WakeIdleLocked();
   }
-  cv_.notify_all();
 }
 
 int Scheduler::ExpireLeases(Clock::time_point now) {
+  std::lock_guard<std::mutex> lock(mu_);
   int expired = 0;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<uint64_t> overdue;
-    for (const auto& [id, batch] : batches_) {
-      if (!batch.worker_id.empty() && batch.deadline <= now) overdue.push_back(id);
-    }
-    for (uint64_t id : overdue) {
-      spdlog::warn("lease of batch {} on worker {} expired: re-queued", id,
-                   batches_.at(id).worker_id);
-      RequeueLocked(id);
-      ++expired;
-    }
+  std::vector<uint64_t> overdue;
+  for (const auto& [id, batch] : batches_) {
+    if (!batch.worker_id.empty() && batch.deadline <= now) overdue.push_back(id);
   }
-  if (expired > 0) cv_.notify_all();
+  for (uint64_t id : overdue) {
+    spdlog::warn("lease of batch {} on worker {} expired: re-queued", id,
+                 batches_.at(id).worker_id);
+    RequeueLocked(id);
+    ++expired;
+  }
+  if (expired > 0) WakeIdleLocked();
   return expired;
 }
 
-void Scheduler::Wake() { cv_.notify_all(); }
+void Scheduler::Wake() {
+  std::lock_guard<std::mutex> lock(mu_);
+  WakeAllLocked();
+}
 
 void Scheduler::Shutdown() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    shutdown_ = true;
+  std::lock_guard<std::mutex> lock(mu_);
+  shutdown_ = true;
+  WakeAllLocked();
+}
+
+void Scheduler::WakeIdleLocked() {
+  // A finished sweep must reach every waiting stream, busy or not.
+  if (shutdown_ || FinishedLocked()) return WakeAllLocked();
+  for (auto& [id, worker] : workers_) {
+    if (static_cast<int>(worker.batches.size()) < options_.max_in_flight_per_worker) {
+      worker.wake->notify_one();
+    }
   }
-  cv_.notify_all();
+}
+
+void Scheduler::WakeAllLocked() {
+  for (auto& [id, worker] : workers_) worker.wake->notify_all();
 }
 
 bool Scheduler::HasLiveTicketLocked(const Batch& batch) const {

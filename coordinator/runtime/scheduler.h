@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -103,6 +104,10 @@ class Scheduler {
     WorkerInfo info;
     std::set<uint64_t> batches;  // held now
     bool removed = false;
+    // This worker's NextAssignment waits here. One per worker, not one for all: a result then
+    // wakes only the workers that can take work, not every stream thread (at 64 workers a
+    // shared condition variable cost 64 wake-ups per batch).
+    std::shared_ptr<std::condition_variable> wake = std::make_shared<std::condition_variable>();
   };
 
   // REQUIRES: mu_ held. A queued or fresh batch for the worker, preferring its models.
@@ -111,11 +116,13 @@ class Scheduler {
   void FailBatchLocked(Batch& batch, const std::string& message);
   bool FinishedLocked() const;
   bool HasLiveTicketLocked(const Batch& batch) const;
+  // REQUIRES: mu_ held. Wake the workers with room for another batch / every worker.
+  void WakeIdleLocked();
+  void WakeAllLocked();
 
   WorkSource* const source_;
   const SchedulerOptions options_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::map<std::string, WorkerState> workers_;  // GUARDED_BY(mu_)
   std::map<uint64_t, Batch> batches_;           // GUARDED_BY(mu_): queued or leased
   std::deque<uint64_t> queue_;                  // GUARDED_BY(mu_): batches waiting for a worker
