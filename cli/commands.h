@@ -18,6 +18,7 @@ void AddRunCommand(CLI::App& app);
 void AddCoordinatorCommand(CLI::App& app);
 void AddWorkerCommand(CLI::App& app);
 void AddStatusCommand(CLI::App& app);
+void AddWorldCommand(CLI::App& app);
 #ifdef CLIPGLASS_WITH_TORCH
 void AddModelRunCommand(CLI::App& app);
 void AddTrainCommand(CLI::App& app);

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   clipglass::cli::AddCoordinatorCommand(app);
   clipglass::cli::AddWorkerCommand(app);
   clipglass::cli::AddStatusCommand(app);
+  clipglass::cli::AddWorldCommand(app);
   clipglass::cli::AddOptimizeCommand(app);
   clipglass::cli::AddInspectCommand(app);
   clipglass::cli::AddExportCommand(app);
