@@ -373,6 +373,16 @@ Status TrainClip(const ClipTrainOptions& options, const std::string& out_dir, st
     const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
     CG_RETURN_IF_ERROR(trainer.Save(path));
 
+    // The float32 weights still in memory, for comparison with the stored (F16) file.
+    weights::StateDict in_memory;
+    in_memory.source = "clip training (float32, in memory)";
+    in_memory.tensors = trainer.StateTensors(/*half=*/false);
+    CG_ASSIGN_OR_RETURN(const std::unique_ptr<models::ClipModel> exact,
+                        models::ClipModel::FromStateDict(in_memory));
+    CG_ASSIGN_OR_RETURN(const ZeroShotAccuracy held_out_f32,
+                        MeasureZeroShot(*exact, *tokenizer, world::Split::kHeldOut, kClipEvalSeed,
+                                        options.eval_images));
+
     // Measured on the written file, through the loader the evaluator uses.
     CG_ASSIGN_OR_RETURN(const std::unique_ptr<models::ClipModel> reloaded,
                         models::ClipModel::Load(path));
@@ -386,6 +396,8 @@ Status TrainClip(const ClipTrainOptions& options, const std::string& out_dir, st
                  options.half ? "F16" : "F32", train_seconds);
     std::fprintf(log, "clip: zero-shot, held-out renders: %s\n", FormatZeroShot(held_out).c_str());
     std::fprintf(log, "clip: zero-shot, training renders: %s\n", FormatZeroShot(trained).c_str());
+    std::fprintf(log, "clip: zero-shot, held-out renders, float32 before storing: %s\n",
+                 FormatZeroShot(held_out_f32).c_str());
     std::fflush(log);
     return Status::Ok();
   } catch (const c10::Error& e) {

@@ -55,14 +55,14 @@ struct ClipTrainOptions {
   // Architecture (OpenAI ViT CLIP naming; heads = width / 64, integer division, as build_model).
   int64_t image_resolution = 32;  // world render side = CLIP input side
   int64_t patch_size = 4;
-  int64_t vision_width = 128;
+  int64_t vision_width = 64;
   int64_t vision_layers = 3;
   int64_t text_width = 64;
   int64_t text_layers = 2;
   int64_t embed_dim = 64;
 
   // Optimisation.
-  int64_t steps = 2400;        // optimiser steps
+  int64_t steps = 1000;        // optimiser steps
   int64_t batch = 96;          // image/caption pairs per step
   double lr = 1e-3;            // AdamW peak learning rate
   double weight_decay = 0.1;   // on weight matrices only

@@ -472,6 +472,18 @@ Status TrainGpt2(const Gpt2TrainOptions& options, const std::string& out_dir, st
                    "random genome + 'the picture of'), n=%lld each\n",
                    std::exp(plain_loss), std::exp(captioner_loss),
                    static_cast<long long>(options.eval_examples));
+      // The float32 weights still in memory, for comparison with the stored (F16) file.
+      weights::StateDict in_memory;
+      in_memory.source = "gpt2 training (float32, in memory)";
+      in_memory.tensors = trainer->StateTensors(/*half=*/false);
+      models::Gpt2Options exact_options;
+      exact_options.n_head = options.n_head;
+      CG_ASSIGN_OR_RETURN(const std::unique_ptr<models::Gpt2> exact,
+                          models::Gpt2::FromStateDict(in_memory, exact_options));
+      CG_ASSIGN_OR_RETURN(const double plain_f32, MeanTokenLoss(*exact, plain));
+      CG_ASSIGN_OR_RETURN(const double captioner_f32, MeanTokenLoss(*exact, captioner));
+      std::fprintf(log, "gpt2: the same, float32 before storing: %.3f, %.3f\n", std::exp(plain_f32),
+                   std::exp(captioner_f32));
     }
     if (options.samples > 0) {
       CG_ASSIGN_OR_RETURN(

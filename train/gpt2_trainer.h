@@ -63,7 +63,7 @@ struct Gpt2TrainOptions {
   double hint_fraction = 0.5;        // share of captioner sequences whose genome names the caption
 
   // Optimisation.
-  int64_t steps = 1500;
+  int64_t steps = 1200;
   int64_t batch = 32;          // sequences per step
   double lr = 3e-3;            // AdamW peak learning rate
   double weight_decay = 0.01;  // on weight matrices only

@@ -1,6 +1,7 @@
 #include "worker/models/clip_modules.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <cmath>
 #include <limits>
@@ -16,6 +17,11 @@ constexpr double kLayerNormEps = 1e-5;
 constexpr double kQuickGeluAlpha = 1.702;
 
 at::Tensor Zeros(at::IntArrayRef shape) { return at::zeros(shape, at::kFloat); }
+
+// Whether autograd records operations on `t` (training): then in-place updates of tensors that
+// a recorded op saved for its backward would break the gradient, and the out-of-place form of the
+// same op is used instead. Both forms run the same kernel, so the values are bit-identical.
+bool Recording(const at::Tensor& t) { return at::GradMode::is_enabled() && t.requires_grad(); }
 
 }  // namespace
 
@@ -113,7 +119,11 @@ ClipMlpImpl::ClipMlpImpl(int64_t width) {
 at::Tensor ClipMlpImpl::forward(const at::Tensor& x) {
   at::Tensor h = c_fc(x);  // h: [N, L, 4W]
   // QuickGELU: h * sigmoid(1.702 h).
-  h.mul_(at::sigmoid(h * kQuickGeluAlpha));
+  if (Recording(h)) {
+    h = h * at::sigmoid(h * kQuickGeluAlpha);
+  } else {
+    h.mul_(at::sigmoid(h * kQuickGeluAlpha));
+  }
   return c_proj(h);  // [N, L, W]
 }
 
@@ -125,7 +135,8 @@ ClipResidualBlockImpl::ClipResidualBlockImpl(int64_t width, int64_t heads) {
 }
 
 at::Tensor ClipResidualBlockImpl::forward(const at::Tensor& x, const at::Tensor& mask) {
-  at::Tensor y = x + attn(ln_1(x), mask);  // y: [N, L, W]
+  at::Tensor y = x + attn(ln_1(x), mask);     // y: [N, L, W]
+  if (Recording(y)) return y + mlp(ln_2(y));  // ln_2 saved y for its backward
   y.add_(mlp(ln_2(y)));
   return y;
 }
@@ -183,9 +194,11 @@ at::Tensor ClipImpl::EncodeImage(const at::Tensor& images) { return visual(image
 at::Tensor ClipImpl::EncodeText(const at::Tensor& tokens) {
   const int64_t m = tokens.size(0);
   const int64_t len = tokens.size(1);
-  at::Tensor x = token_embedding(tokens).add_(positional_embedding);  // x: [M, C, Wt]
-  x = transformer(x, CausalMask(len, x.options()));                   // x: [M, C, Wt]
-  // Pool at the first end-of-text token (the largest id): rows m * C + argmax(tokens[m]).
+  // Only the first L positions are used (L = C for every caller but training, which cuts the
+  // batch to its longest caption: the causal mask makes the pooled features the same).
+  at::Tensor x = token_embedding(tokens).add_(positional_embedding.narrow(0, 0, len));  // [M,L,Wt]
+  x = transformer(x, CausalMask(len, x.options()));  // x: [M, L, Wt]
+  // Pool at the first end-of-text token (the largest id): rows m * L + argmax(tokens[m]).
   const at::Tensor eot = tokens.argmax(-1);  // eot: [M]
   const at::Tensor rows = at::arange(m, eot.options()).mul_(len).add_(eot);
   // LayerNorm is per token, so normalising only the pooled tokens gives the same features.

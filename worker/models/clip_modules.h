@@ -141,7 +141,9 @@ struct ClipImpl : torch::nn::Module {
 
   // images: [N, 3, R, R] -> [N, E].
   at::Tensor EncodeImage(const at::Tensor& images);
-  // tokens: [M, C] int64, each row holding its end-of-text id (the largest id) -> [M, E].
+  // tokens: [M, L] int64 with L <= C (the checkpoint's context; L < C only in training, where a
+  // batch is cut to its longest caption), each row holding its end-of-text id (the largest id)
+  // -> [M, E]. Differentiable: with gradients on, no tensor autograd saved is updated in place.
   at::Tensor EncodeText(const at::Tensor& tokens);
 
   ClipConfig config;
