@@ -14,6 +14,8 @@ void AddTrainCommand(CLI::App& app) {
   train->require_subcommand(1);
   // One line per model: each trainer registers its subcommand here.
   AddTrainStylegan2Command(*train);
+  AddTrainClipCommand(*train);
+  AddTrainGpt2Command(*train);
 }
 
 }  // namespace clipglass::cli

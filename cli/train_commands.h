@@ -7,5 +7,7 @@ namespace clipglass::cli {
 
 // One declaration per trainer: void AddTrain<Model>Command(CLI::App& train);
 void AddTrainStylegan2Command(CLI::App& train);
+void AddTrainClipCommand(CLI::App& train);
+void AddTrainGpt2Command(CLI::App& train);
 
 }  // namespace clipglass::cli
