@@ -16,6 +16,7 @@ void AddTrainCommand(CLI::App& app) {
   AddTrainStylegan2Command(*train);
   AddTrainClipCommand(*train);
   AddTrainGpt2Command(*train);
+  AddTrainRefereeCommand(*train);
 }
 
 }  // namespace clipglass::cli

@@ -9,5 +9,6 @@ namespace clipglass::cli {
 void AddTrainStylegan2Command(CLI::App& train);
 void AddTrainClipCommand(CLI::App& train);
 void AddTrainGpt2Command(CLI::App& train);
+void AddTrainRefereeCommand(CLI::App& train);
 
 }  // namespace clipglass::cli
