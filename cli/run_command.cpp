@@ -10,8 +10,13 @@
 #include "cli/commands.h"
 #include "cli/signals.h"
 #include "cli/worker_factory.h"
+#include "common/file_util.h"
+#include "common/png_codec.h"
+#include "coordinator/grid/grid.h"
+#include "coordinator/grid/weights_check.h"
 #include "coordinator/runtime/launch.h"
 #include "results/archive.h"
+#include "results/figure.h"
 #include "worker/runtime/worker_client.h"
 
 namespace clipglass::cli {
@@ -30,10 +35,32 @@ struct RunFlags {
   WorkerFlags worker;
   double checkpoint_seconds = 30;
   bool quiet = false;
+  std::string figure;  // PNG of the final outputs (rows: target, columns: config); "" = none
 };
+
+// The sweep's final outputs as one labelled picture: a row per target, a column per config.
+void WriteFigure(const results::SweepRecord& record, const std::string& path) {
+  results::FigureOptions options;
+  options.rows = "target";
+  options.cols = "config";
+  options.cell_size = 176;
+  StatusOr<results::Image> figure = results::RenderFigure(record, options);
+  if (!figure.ok()) Fail(figure.status().WithContext(path));
+  StatusOr<std::string> png = EncodePng({figure->width, figure->height, figure->rgb});
+  if (!png.ok()) Fail(png.status().WithContext(path));
+  CheckOk(WriteFileAtomically(path, *png));
+  std::printf("figure: %s (rows: target, columns: config)\n", path.c_str());
+}
 
 void Run(const RunFlags& flags) {
   if (flags.workers < 1) Fail(InvalidArgumentError("--workers must be at least 1"));
+  if (!flags.grid.empty()) {
+    // The in-process workers read the weights from this machine: a missing file stops the run
+    // here, before the archive or any worker exists, naming the file and how to fetch it.
+    StatusOr<grid::Grid> g = grid::LoadGrid(flags.grid, {flags.configs, flags.weights_dir});
+    if (!g.ok()) Fail(g.status());
+    CheckOk(grid::CheckWeightsPresent(*g));
+  }
   coordinator::LaunchOptions launch;
   launch.grid_path = flags.grid;
   launch.benchmark = flags.benchmark;
@@ -83,6 +110,7 @@ void Run(const RunFlags& flags) {
   if (!record.ok()) Fail(record.status());
   if (!flags.quiet) std::printf("%s", coordinator::SummarizeSweep(*record).c_str());
   std::printf("archive: %s (%s)\n", archive.c_str(), record->state.c_str());
+  if (!flags.figure.empty()) WriteFigure(*record, flags.figure);
 }
 
 }  // namespace
@@ -116,6 +144,9 @@ void AddRunCommand(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--islands", flags->benchmark_options.islands, "--benchmark: islands per run")
       ->capture_default_str();
+  sub->add_option("--figure", flags->figure,
+                  "Also write a PNG of the final images and captions (rows: target, columns: "
+                  "config), as `clipglass figure` draws it");
   sub->add_flag("--quiet", flags->quiet, "No progress line and no summary table");
   AddWorkerFlags(sub, &flags->worker);
   sub->callback([flags] { Run(*flags); });
