@@ -57,7 +57,7 @@ struct Stylegan2TrainOptions {
   double lr = 0.002;     // Adam, both networks
   double beta1 = 0.0;
   double beta2 = 0.99;
-  double r1_gamma = 0.01;         // R1 weight gamma (NVIDIA's cifar setting)
+  double r1_gamma = 1.0;          // R1 weight gamma (0.01 let D run away here; see docs)
   int64_t r1_interval = 16;       // lazy regularisation: R1 every N D steps (0: never)
   double ema_kimg = 10.0;         // half-life of G's EMA, in thousands of images
   double ema_rampup = 0.05;       // half-life <= ema_rampup * images seen so far (0: no ramp-up)
