@@ -1,0 +1,346 @@
+// quality_bench: how well the search does its job on the demo world, at a fixed evaluation budget.
+//
+// Text to image: 6 captions (3 of held-out attribute combinations, 3 of training combinations) x
+// seeds, for the GA without discriminator (Demo_nod), NSGA-II with discriminator (Demo_d), and
+// random search with the same budget (Demo_nod, algorithm: random). A run succeeds when the
+// referee (train/referee.h, trained apart from the search's CLIP) reads every attribute of the
+// caption in the run's final image. Image to text: held-out renders x seeds, GA vs random search on
+// DemoGPT2; a run scores the fraction of the render's four attributes that world::ParseCaption
+// reads correctly in the final caption.
+//
+// Everything runs through the real runtime, as `clipglass run` does: one grid, the coordinator and
+// in-process workers over gRPC on 127.0.0.1, then the finals are read back from the HDF5 archive.
+// Per seed, each method's score is averaged over its targets; the table gives mean and sample
+// standard deviation over the seeds. docs/demo_world.md shows a table and the command.
+//
+//   build/bench/quality_bench [--seeds 3] [--population 16] [--generations 15] [--workers 2]
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/process_setup.h"
+#include "cli/worker_factory.h"
+#include "common/file_util.h"
+#include "common/png_codec.h"
+#include "coordinator/runtime/launch.h"
+#include "results/archive.h"
+#include "results/run_view.h"
+#include "train/referee.h"
+#include "worker/runtime/worker_client.h"
+#include "world/captions.h"
+#include "world/dataset.h"
+#include "world/render.h"
+
+namespace {
+
+using namespace clipglass;
+
+// World seed of the image-to-text target renders (no trainer uses it).
+constexpr uint64_t kTargetRenderSeed = 7301;
+
+struct Flags {
+  std::string source_dir = CLIPGLASS_SOURCE_DIR;
+  std::string weights_dir;  // default <source>/weights
+  std::string configs_dir;  // default <source>/configs
+  std::string referee;      // default <weights>/demo/referee.safetensors
+  std::string work_dir;     // default a fresh temporary folder
+  int seeds = 3;
+  int population = 16;
+  int generations = 15;
+  int captions_per_split = 3;
+  int images = 3;
+  int workers = 2;
+  int threads = 1;  // per worker
+  bool skip_img2txt = false;
+};
+
+[[noreturn]] void Die(const std::string& message) {
+  std::fprintf(stderr, "quality_bench: error: %s\n", message.c_str());
+  std::exit(1);
+}
+
+void Check(const Status& status) {
+  if (!status.ok()) Die(status.message());
+}
+
+// The first `count` template-0 captions of `split`'s combinations, spread over shapes and colours:
+// combination indices visited with a stride coprime to 240 so that consecutive picks differ.
+std::vector<world::Attributes> PickCombinations(world::Split split, int count) {
+  std::vector<world::Attributes> out;
+  for (int k = 0; k < world::kNumCombinations && static_cast<int>(out.size()) < count; ++k) {
+    const world::Attributes a = world::CombinationAt((k * 97 + 13) % world::kNumCombinations);
+    if (world::HeldOutCombination(a) != (split == world::Split::kHeldOut)) continue;
+    bool repeats = false;
+    for (const world::Attributes& b : out) repeats |= b.shape == a.shape || b.colour == a.colour;
+    if (!repeats) out.push_back(a);
+  }
+  return out;
+}
+
+std::string Quote(const std::string& text) { return "\"" + text + "\""; }
+
+struct Stat {
+  double mean = 0;
+  double sd = 0;
+};
+Stat MeanSd(const std::vector<double>& values) {
+  Stat s;
+  if (values.empty()) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= values.size();
+  if (values.size() > 1) {
+    for (double v : values) s.sd += (v - s.mean) * (v - s.mean);
+    s.sd = std::sqrt(s.sd / (values.size() - 1));
+  }
+  return s;
+}
+
+// One table row: per-seed averages over the row's runs.
+struct Row {
+  std::string task;
+  std::string method;
+  std::string targets;
+  std::map<int64_t, std::vector<double>> score_by_seed;
+  std::map<int64_t, std::vector<double>> similarity_by_seed;
+  int64_t evaluations = 0;
+  int64_t runs = 0;
+};
+
+std::vector<double> SeedMeans(const std::map<int64_t, std::vector<double>>& by_seed) {
+  std::vector<double> out;
+  for (const auto& [seed, values] : by_seed) out.push_back(MeanSd(values).mean);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::PrepareProcess(argc, argv);
+  // The tokenizer vocabularies ship in the source tree.
+  ::setenv("CLIPGLASS_DATA_DIR", CLIPGLASS_SOURCE_DIR, /*overwrite=*/0);
+  Flags flags;
+  CLI::App app("quality_bench: search quality on the demo world (docs/demo_world.md)");
+  app.add_option("--weights-dir", flags.weights_dir, "Weights folder (default <source>/weights)");
+  app.add_option("--configs", flags.configs_dir, "Configs folder (default <source>/configs)");
+  app.add_option("--referee", flags.referee, "Referee weights (default demo/referee.safetensors)");
+  app.add_option("--work-dir", flags.work_dir, "Folder for the grid, targets and archive");
+  app.add_option("--seeds", flags.seeds, "Seeds per target")->capture_default_str();
+  app.add_option("--population", flags.population, "Population")->capture_default_str();
+  app.add_option("--generations", flags.generations, "Generations (budget = population x this)")
+      ->capture_default_str();
+  app.add_option("--captions-per-split", flags.captions_per_split,
+                 "Text-to-image captions from each split")
+      ->capture_default_str();
+  app.add_option("--images", flags.images, "Image-to-text held-out renders")->capture_default_str();
+  app.add_option("--workers", flags.workers, "In-process workers")->capture_default_str();
+  app.add_option("--threads", flags.threads, "LibTorch threads per worker")->capture_default_str();
+  app.add_flag("--skip-img2txt", flags.skip_img2txt, "Text to image only");
+  CLI11_PARSE(app, argc, argv);
+  if (flags.weights_dir.empty()) flags.weights_dir = flags.source_dir + "/weights";
+  if (flags.configs_dir.empty()) flags.configs_dir = flags.source_dir + "/configs";
+  if (flags.referee.empty()) flags.referee = flags.weights_dir + "/demo/referee.safetensors";
+  if (flags.work_dir.empty()) {
+    flags.work_dir = (std::filesystem::temp_directory_path() /
+                      ("clipglass_quality_bench_" + std::to_string(::getpid())))
+                         .string();
+  }
+  std::filesystem::create_directories(flags.work_dir);
+
+  // Targets.
+  const std::vector<world::Attributes> held_out =
+      PickCombinations(world::Split::kHeldOut, flags.captions_per_split);
+  const std::vector<world::Attributes> trained =
+      PickCombinations(world::Split::kTrain, flags.captions_per_split);
+  std::vector<world::Attributes> caption_attributes = held_out;
+  caption_attributes.insert(caption_attributes.end(), trained.begin(), trained.end());
+  std::map<std::string, world::Attributes> truth_of;  // target text -> attributes
+  std::map<std::string, std::string> split_of;        // target text -> "held-out" | "train"
+  std::string captions_yaml;
+  for (size_t i = 0; i < caption_attributes.size(); ++i) {
+    const std::string caption = world::Caption(caption_attributes[i], 0);
+    truth_of[caption] = caption_attributes[i];
+    split_of[caption] = i < held_out.size() ? "held-out" : "train";
+    captions_yaml += "      - " + Quote(caption) + "\n";
+  }
+  std::string images_yaml;
+  for (int i = 0; i < flags.images; ++i) {
+    const world::Example example =
+        world::SampleExample(world::Split::kHeldOut, kTargetRenderSeed, i);
+    const std::string name = "target_" + std::to_string(i) + ".png";
+    StatusOr<std::string> png = EncodePng(world::RenderScene(example.scene, 32));
+    Check(png.status());
+    Check(WriteFileAtomically(flags.work_dir + "/" + name, *png));
+    truth_of[name] = example.scene.attributes;
+    images_yaml += "      - image: " + name + "\n";
+  }
+
+  // The grid: the same budget (population x generations evaluations) for every method.
+  const int64_t budget = static_cast<int64_t>(flags.population) * flags.generations;
+  std::string grid = "name: quality_bench\narchive: quality_bench.h5\nsettings:\n";
+  grid += "  population: " + std::to_string(flags.population) + "\n";
+  grid += "  generations: " + std::to_string(flags.generations) + "\n";
+  grid += "  max_evaluations: " + std::to_string(budget) + "\n";
+  grid += "  save_every: 0\n  islands: 1\n";
+  grid += "axes:\n";
+  const std::string seeds = "{first: 1, count: " + std::to_string(flags.seeds) + "}";
+  grid += "  - generator: [Demo_nod]\n    target:\n" + captions_yaml + "    seed: " + seeds +
+          "\n    overrides:\n      - name: ga\n      - name: random\n        algorithm: random\n";
+  grid += "  - generator: [Demo_d]\n    target:\n" + captions_yaml + "    seed: " + seeds +
+          "\n    overrides:\n      - name: nsga2\n";
+  if (!flags.skip_img2txt && flags.images > 0) {
+    grid += "  - generator: [DemoGPT2]\n    target:\n" + images_yaml + "    seed: " + seeds +
+            "\n    overrides:\n      - name: ga\n      - name: random\n        algorithm: random\n";
+  }
+  const std::string grid_path = flags.work_dir + "/quality_bench.yaml";
+  Check(WriteFileAtomically(grid_path, grid));
+
+  // Run it as `clipglass run` does.
+  coordinator::LaunchOptions launch;
+  launch.grid_path = grid_path;
+  launch.configs_dir = flags.configs_dir;
+  launch.weights_dir = flags.weights_dir;
+  launch.archive = flags.work_dir + "/quality_bench.h5";
+  launch.progress = true;
+  launch.program_version = "quality_bench";
+  const auto start = std::chrono::steady_clock::now();
+  StatusOr<std::unique_ptr<coordinator::Coordinator>> prepared =
+      coordinator::PrepareCoordinator(launch);
+  Check(prepared.status());
+  coordinator::Coordinator& coord = **prepared;
+  Check(coord.Start());
+  std::vector<std::unique_ptr<worker::Evaluator>> evaluators;
+  std::vector<std::unique_ptr<worker::WorkerClient>> clients;
+  std::vector<std::thread> threads;
+  cli::WorkerFlags worker_flags;
+  worker_flags.threads = flags.threads;
+  for (int w = 0; w < flags.workers; ++w) {
+    StatusOr<std::unique_ptr<worker::Evaluator>> evaluator = cli::MakeWorkerEvaluator(worker_flags);
+    Check(evaluator.status());
+    evaluators.push_back(std::move(*evaluator));
+    worker::WorkerOptions options = cli::MakeWorkerOptions(worker_flags);
+    options.coordinator_address = coord.address();
+    options.worker_id = "bench-" + std::to_string(w);
+    clients.push_back(std::make_unique<worker::WorkerClient>(options, evaluators.back().get()));
+    threads.emplace_back([client = clients.back().get()] { (void)client->Run(); });
+  }
+  const Status status = coord.Wait();
+  for (auto& client : clients) client->Stop();
+  for (auto& thread : threads) thread.join();
+  Check(status);
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  StatusOr<results::SweepRecord> sweep = results::ReadArchive(coord.archive_path());
+  Check(sweep.status());
+  StatusOr<std::unique_ptr<train::Referee>> referee = train::Referee::Load(flags.referee);
+  Check(referee.status());
+
+  // Score every run.
+  std::map<std::string, Row> rows;  // key orders the table
+  std::vector<std::string> order;
+  auto row_for = [&](const std::string& key, const std::string& task, const std::string& method,
+                     const std::string& targets) -> Row& {
+    auto it = rows.find(key);
+    if (it == rows.end()) {
+      order.push_back(key);
+      it = rows.emplace(key, Row{task, method, targets, {}, {}, 0, 0}).first;
+    }
+    return it->second;
+  };
+  int failed = 0;
+  for (const results::RunRecord& run : sweep->runs) {
+    if (run.state != "done" || !run.final_individual) {
+      std::fprintf(stderr, "run %s: %s %s\n", run.id.c_str(), run.state.c_str(), run.error.c_str());
+      ++failed;
+      continue;
+    }
+    const std::string config = results::RunAttribute(run, "config");
+    const std::string override_name = results::RunAttribute(run, "override");
+    const std::string target = results::RunAttribute(run, "target");
+    const int64_t seed = std::stoll(results::RunAttribute(run, "seed"));
+    const double similarity = results::Headline(run).best_similarity;
+    if (config == "DemoGPT2") {
+      const std::string name = std::filesystem::path(target).filename().string();
+      const auto truth = truth_of.find(name);
+      if (truth == truth_of.end()) Die("run " + run.id + ": unknown target " + target);
+      const double correct =
+          world::ParseCaption(run.final_individual->caption).CountCorrect(truth->second) / 4.0;
+      const bool random = override_name == "random";
+      Row& row = row_for(random ? "3b" : "3a", "img2txt", random ? "random search" : "GA",
+                         "held-out renders");
+      row.score_by_seed[seed].push_back(correct);
+      row.similarity_by_seed[seed].push_back(similarity);
+      row.evaluations += run.evaluations;
+      ++row.runs;
+      continue;
+    }
+    const auto truth = truth_of.find(target);
+    if (truth == truth_of.end()) Die("run " + run.id + ": unknown target " + target);
+    const std::vector<train::RefereeJudgement> judged = (*referee)->Judge(std::vector<RgbImage>{
+        RgbImage{run.final_individual->image.width, run.final_individual->image.height,
+                 run.final_individual->image.rgb}});
+    const double success = judged[0].attributes == truth->second ? 1.0 : 0.0;
+    std::string method = "GA, no D";
+    std::string rank = "a";
+    if (config == "Demo_d") {
+      method = "NSGA-II + D";
+      rank = "b";
+    } else if (override_name == "random") {
+      method = "random search";
+      rank = "c";
+    }
+    for (const std::string& split : {split_of[target], std::string("all")}) {
+      const std::string split_rank = split == "held-out" ? "1" : split == "train" ? "2" : "0";
+      Row& row = row_for(split_rank + rank, "txt2img", method, split + " captions");
+      row.score_by_seed[seed].push_back(success);
+      row.similarity_by_seed[seed].push_back(similarity);
+      if (split == "all") {
+        row.evaluations += run.evaluations;
+        ++row.runs;
+      }
+    }
+  }
+
+  std::printf(
+      "\nquality_bench: %d seeds, population %d x %d generations = budget %lld "
+      "evaluations per run, %d workers x %d thread(s), %.1f s wall\n",
+      flags.seeds, flags.population, flags.generations, static_cast<long long>(budget),
+      flags.workers, flags.threads, wall);
+  std::printf(
+      "txt2img score: share of runs whose final image the referee reads as the caption "
+      "(all 4 attributes); img2txt score: share of the render's 4 attributes the final "
+      "caption names correctly. mean +- sd over seeds.\n\n");
+  std::printf("| task | method | targets | score | CLIP similarity | evaluations/run |\n");
+  std::printf("| --- | --- | --- | --- | --- | --- |\n");
+  std::sort(order.begin(), order.end());
+  for (const std::string& key : order) {
+    const Row& row = rows.at(key);
+    const Stat score = MeanSd(SeedMeans(row.score_by_seed));
+    const Stat sim = MeanSd(SeedMeans(row.similarity_by_seed));
+    const std::string evals =
+        row.runs > 0 ? std::to_string(row.evaluations / row.runs) : std::string("");
+    std::printf("| %s | %s | %s | %.2f +- %.2f | %.3f +- %.3f | %s |\n", row.task.c_str(),
+                row.method.c_str(), row.targets.c_str(), score.mean, score.sd, sim.mean, sim.sd,
+                evals.c_str());
+  }
+  std::printf("\nheld-out captions:");
+  for (const world::Attributes& a : held_out) std::printf(" \"%s\";", world::Caption(a, 0).c_str());
+  std::printf("\ntrain captions:");
+  for (const world::Attributes& a : trained) std::printf(" \"%s\";", world::Caption(a, 0).c_str());
+  std::printf("\narchive: %s\n", coord.archive_path().c_str());
+  if (failed > 0) {
+    std::printf("%d runs failed\n", failed);
+    return 1;
+  }
+  return 0;
+}
