@@ -30,6 +30,9 @@ void AddTrainStylegan2Command(CLI::App& train) {
       ->capture_default_str();
   sub->add_option("--r1-gamma", options->r1_gamma, "R1 penalty weight gamma")
       ->capture_default_str();
+  sub->add_option("--referee", options->referee_path,
+                  "referee weights (weights/demo/referee.safetensors) to judge 1024 G_ema samples "
+                  "at the end");
   sub->add_option("--log-every", options->log_every, "progress line every N steps")
       ->capture_default_str();
   sub->callback([options, out] { CheckOk(train::TrainStylegan2(*options, *out, stdout)); });

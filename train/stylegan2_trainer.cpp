@@ -11,10 +11,12 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <utility>
 #include <vector>
 
 #include "common/png_codec.h"
+#include "train/referee.h"
 #include "train/world_batches.h"
 #include "worker/models/stylegan2_discriminator.h"
 #include "worker/models/stylegan2_generator.h"
@@ -73,6 +75,34 @@ std::map<std::string, at::Tensor> TensorsOf(const torch::nn::Module& module) {
 double MeanOf(const at::Tensor& t) { return t.mean().item<double>(); }
 
 }  // namespace
+
+Stylegan2RefereeStats JudgeWithReferee(const Referee& referee, const at::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  const std::vector<RefereeJudgement> judged =
+      referee.Judge(((images.to(at::kFloat) + 1.0) / 2.0).clamp(0.0, 1.0));
+  Stylegan2RefereeStats stats;
+  stats.count = static_cast<int64_t>(judged.size());
+  std::set<int> combinations;
+  std::set<int> clean_combinations;
+  for (const RefereeJudgement& j : judged) {
+    const float confidence = j.MinConfidence();
+    stats.mean_min_confidence += confidence;
+    combinations.insert(world::CombinationIndex(j.attributes));
+    if (confidence >= 0.5f) stats.half_confident += 1.0;
+    if (confidence >= 0.9f) {
+      stats.clean += 1.0;
+      clean_combinations.insert(world::CombinationIndex(j.attributes));
+    }
+  }
+  if (stats.count > 0) {
+    stats.clean /= static_cast<double>(stats.count);
+    stats.half_confident /= static_cast<double>(stats.count);
+    stats.mean_min_confidence /= static_cast<double>(stats.count);
+  }
+  stats.distinct = static_cast<int64_t>(combinations.size());
+  stats.distinct_clean = static_cast<int64_t>(clean_combinations.size());
+  return stats;
+}
 
 Status ValidateStylegan2TrainOptions(const Stylegan2TrainOptions& o) {
   auto bad = [](const std::string& what) {
@@ -472,6 +502,24 @@ Status TrainStylegan2(const Stylegan2TrainOptions& options, const std::string& o
           {"flat_grey", scores.flat_grey}}},
         {"p_heldout_real_above_noise", scores.real_above_noise},
     };
+    if (!options.referee_path.empty()) {
+      CG_ASSIGN_OR_RETURN(std::unique_ptr<Referee> referee, Referee::Load(options.referee_path));
+      at::Generator gen = at::detail::createCPUGenerator(options.seed + 3);
+      const Stylegan2RefereeStats judged =
+          JudgeWithReferee(*referee, trainer.SampleEma(at::randn({1024, options.z_dim}, gen)));
+      std::fprintf(log,
+                   "referee on %lld G_ema samples: clean (min confidence >= 0.9) %.3f, >= 0.5 "
+                   "%.3f, mean min confidence %.3f, %lld distinct combinations (%lld clean)\n",
+                   static_cast<long long>(judged.count), judged.clean, judged.half_confident,
+                   judged.mean_min_confidence, static_cast<long long>(judged.distinct),
+                   static_cast<long long>(judged.distinct_clean));
+      metrics["referee"] = {{"samples", judged.count},
+                            {"clean", judged.clean},
+                            {"half_confident", judged.half_confident},
+                            {"mean_min_confidence", judged.mean_min_confidence},
+                            {"distinct_combinations", judged.distinct},
+                            {"distinct_clean_combinations", judged.distinct_clean}};
+    }
     std::ofstream file(dir / kStylegan2MetricsFile, std::ios::trunc);
     file << metrics.dump(2) << "\n";
     if (!file) return InternalError((dir / kStylegan2MetricsFile).string() + ": cannot write");

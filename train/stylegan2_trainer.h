@@ -71,6 +71,8 @@ struct Stylegan2TrainOptions {
   int threads = 1;            // LibTorch/OpenBLAS threads (0: every core)
   int64_t log_every = 50;     // progress line every N steps (0: never)
   int64_t eval_images = 256;  // per kind of image in the final D scores
+  // A referee (train/referee.h) that judges 1024 G_ema samples at the end; empty: none.
+  std::string referee_path;
 };
 
 // One line naming the first invalid field, or OK.
@@ -102,6 +104,21 @@ struct Stylegan2Scores {
   // Fraction of samples in which D ranks a held-out real above a uniform-noise image, pairwise.
   double real_above_noise = 0.0;
 };
+
+// What the referee reads in generated images. "Clean": every head at least 0.9 confident.
+struct Stylegan2RefereeStats {
+  int64_t count = 0;
+  double clean = 0.0;                // fraction with min confidence >= 0.9
+  double half_confident = 0.0;       // fraction with min confidence >= 0.5
+  double mean_min_confidence = 0.0;  // mean over images of the lowest head confidence
+  int64_t distinct = 0;              // distinct attribute combinations read (of 240)
+  int64_t distinct_clean = 0;        // ... among the clean images
+};
+
+class Referee;
+
+// The referee's reading of images [B, 3, R, R] in [-1, 1] (clamped, mapped to [0, 1]).
+Stylegan2RefereeStats JudgeWithReferee(const Referee& referee, const at::Tensor& images);
 
 class Stylegan2Trainer {
  public:

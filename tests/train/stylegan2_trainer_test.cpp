@@ -8,8 +8,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <memory>
 #include <string>
 
+#include "train/referee.h"
 #include "worker/models/stylegan2.h"
 #include "worker/models/stylegan2_discriminator.h"
 #include "worker/models/stylegan2_generator.h"
@@ -222,6 +224,28 @@ TEST_F(Stylegan2TrainerTest, ScoresAreFinite) {
   }
   EXPECT_GE(scores.real_above_noise, 0.0);
   EXPECT_LE(scores.real_above_noise, 1.0);
+}
+
+// The referee's statistics on samples are fractions and counts within range, and on renders of
+// one attribute combination a trained-or-not referee reads at most that many combinations.
+TEST_F(Stylegan2TrainerTest, RefereeStatsAreWithinRange) {
+  Stylegan2Trainer trainer(TinyOptions());
+  const std::unique_ptr<Referee> referee = Referee::Create(32, 3);
+  const at::Tensor samples = trainer.SampleEma(torch::randn({8, 8}));
+  const Stylegan2RefereeStats stats = JudgeWithReferee(*referee, samples);
+  EXPECT_EQ(stats.count, 8);
+  EXPECT_GE(stats.clean, 0.0);
+  EXPECT_LE(stats.clean, stats.half_confident);
+  EXPECT_LE(stats.half_confident, 1.0);
+  EXPECT_GT(stats.mean_min_confidence, 0.0);
+  EXPECT_LE(stats.mean_min_confidence, 1.0);
+  EXPECT_GE(stats.distinct, 1);
+  EXPECT_LE(stats.distinct, 8);
+  EXPECT_LE(stats.distinct_clean, stats.distinct);
+  // Eight copies of one image: one combination read.
+  const Stylegan2RefereeStats same =
+      JudgeWithReferee(*referee, samples.narrow(0, 0, 1).repeat({8, 1, 1, 1}));
+  EXPECT_EQ(same.distinct, 1);
 }
 
 }  // namespace
