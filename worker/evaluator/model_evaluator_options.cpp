@@ -66,6 +66,13 @@ StatusOr<ComputeSettings> ResolveComputeSettings(const ModelEvaluatorOptions& op
       settings.dtype = at::kBFloat16;
       break;
   }
+  if (settings.device.is_cuda() && settings.dtype == at::kFloat) {
+    // fp32 means fp32 on GPUs too: cuDNN would otherwise run convolutions in TF32 on Ampere and
+    // later (~1e-3 relative), and archives would drift from CPU ones by more than the kernels'
+    // own nondeterminism (docs/deployment.md, "The GPU check").
+    at::globalContext().setAllowTF32CuDNN(false);
+    at::globalContext().setAllowTF32CuBLAS(false);
+  }
   if (settings.device.is_cpu() && settings.dtype != at::kFloat) {
     // Half precision on CPU is slower than float32 in LibTorch 1.13 and several kernels lack it.
     spdlog::warn("model evaluator: dtype {} is for GPUs; computing in fp32 on the CPU",
