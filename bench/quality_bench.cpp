@@ -13,7 +13,7 @@
 // Per seed, each method's score is averaged over its targets; the table gives mean and sample
 // standard deviation over the seeds. docs/demo_world.md shows a table and the command.
 //
-//   build/bench/quality_bench [--seeds 3] [--population 16] [--generations 15] [--workers 2]
+//   build/bench/quality_bench [--seeds 3] [--population 16] [--generations 40] [--workers 2]
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -56,7 +56,7 @@ struct Flags {
   std::string work_dir;     // default a fresh temporary folder
   int seeds = 3;
   int population = 16;
-  int generations = 15;
+  int generations = 40;
   int captions_per_split = 3;
   int images = 3;
   int workers = 2;
