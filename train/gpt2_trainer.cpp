@@ -29,6 +29,7 @@ namespace {
 constexpr int64_t kVocabSize = 50257;
 constexpr int64_t kEndOfText = 50256;
 constexpr std::string_view kContextText = "the picture of";
+constexpr int kHintSlots = 4;  // genome tail: size, colour, shape, background words
 
 uint64_t SplitMix64(uint64_t x) {
   x += 0x9E3779B97F4A7C15ull;
@@ -170,18 +171,23 @@ StatusOr<LmSequence> Gpt2TextMaker::Captioner(const std::vector<int64_t>& genome
 
 StatusOr<std::vector<int64_t>> Gpt2TextMaker::Genome(uint64_t rng_seed,
                                                      const world::Attributes& attributes,
-                                                     bool hint) const {
+                                                     double slot_probability) const {
   std::mt19937_64 rng(rng_seed);
   std::uniform_int_distribution<int64_t> id(0, kEndOfText - 1);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
   std::vector<int64_t> genome(options_.genome_length);
   for (int64_t& g : genome) g = id(rng);
-  if (hint && options_.genome_length > 0) {
-    // " large red circle, blue background": the attributes in the order a caption names them.
-    CG_ASSIGN_OR_RETURN(std::vector<int64_t> phrase,
-                        EncodeIds(*tokenizer_, " " + world::Caption(attributes, 4)));
-    if (phrase.size() > genome.size()) phrase.resize(genome.size());
-    std::uniform_int_distribution<size_t> offset(0, genome.size() - phrase.size());
-    std::copy(phrase.begin(), phrase.end(), genome.begin() + offset(rng));
+  if (options_.genome_length < kHintSlots) return genome;
+  // The last kHintSlots ids: size, colour, shape, background, each the attribute's word
+  // (" large", " red", " circle", " blue") with probability `slot_probability`.
+  const std::string_view words[kHintSlots] = {
+      world::SizeName(attributes.size), world::ColourName(attributes.colour),
+      world::ShapeName(attributes.shape), world::ColourName(attributes.background)};
+  for (int slot = 0; slot < kHintSlots; ++slot) {
+    if (unit(rng) >= slot_probability) continue;
+    CG_ASSIGN_OR_RETURN(const std::vector<int64_t> word,
+                        EncodeIds(*tokenizer_, " " + std::string(words[slot])));
+    genome[options_.genome_length - kHintSlots + slot] = word.front();
   }
   return genome;
 }
@@ -191,11 +197,10 @@ StatusOr<LmSequence> Gpt2TextMaker::Make(world::Split split, uint64_t seed, uint
   std::mt19937_64 rng(MixSeed(seed, split, index));
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const bool captioner = unit(rng) < options_.captioner_fraction;
-  const bool hint = unit(rng) < options_.hint_fraction;
   const uint64_t genome_seed = rng();
   if (!captioner) return Plain(example.caption);
   CG_ASSIGN_OR_RETURN(const std::vector<int64_t> genome,
-                      Genome(genome_seed, example.scene.attributes, hint));
+                      Genome(genome_seed, example.scene.attributes, options_.hint_fraction));
   return Captioner(genome, example.scene.attributes);
 }
 
@@ -358,8 +363,9 @@ StatusOr<CaptionSample> SampleCaptions(const models::Gpt2& gpt2,
         world::SampleExample(world::Split::kHeldOut, seed, static_cast<uint64_t>(i))
             .scene.attributes;
     if (hint) hinted.push_back(attributes);
-    CG_ASSIGN_OR_RETURN(const std::vector<int64_t> genome,
-                        text.Genome(MixSeed(seed, world::Split::kHeldOut, i), attributes, hint));
+    CG_ASSIGN_OR_RETURN(
+        const std::vector<int64_t> genome,
+        text.Genome(MixSeed(seed, world::Split::kHeldOut, i), attributes, hint ? 1.0 : 0.0));
     ids.insert(ids.end(), genome.begin(), genome.end());
     ids.insert(ids.end(), context.begin(), context.end());
   }
@@ -460,7 +466,7 @@ Status TrainGpt2(const Gpt2TrainOptions& options, const std::string& out_dir, st
       plain.push_back(std::move(p));
       CG_ASSIGN_OR_RETURN(const std::vector<int64_t> genome,
                           text.Genome(MixSeed(kGpt2EvalSeed, world::Split::kHeldOut, i),
-                                      example.scene.attributes, /*hint=*/false));
+                                      example.scene.attributes, /*slot_probability=*/0.0));
       CG_ASSIGN_OR_RETURN(LmSequence c, text.Captioner(genome, example.scene.attributes));
       captioner.push_back(std::move(c));
     }

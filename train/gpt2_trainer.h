@@ -10,10 +10,11 @@
 //    a genome of `genome_length` token ids, the context "the picture of", and then the caption
 //    the model should write, e.g.
 //      [20 ids] "the picture of a large red circle on a blue background<|endoftext|>".
-//    The genome is uniform random ids; in a share `hint_fraction` of the sequences it also holds,
-//    at a random place, a short phrase naming the caption's attributes ("large red circle, blue
-//    background"). The model thus learns to follow attribute words in the genome and to write a
-//    plausible caption otherwise, which gives the search tokens to steer by.
+//    The genome is uniform random ids, except that each of its last four ids is, with
+//    probability `hint_fraction`, the word of one attribute in caption order: size, colour,
+//    shape, background (" large", " red", " circle", " blue"). The model thus learns to follow
+//    attribute words in those genome positions, one by one, and to write a plausible caption
+//    otherwise: the search can steer the caption one found token at a time.
 // The loss is the next-token cross-entropy on the caption tokens and the <|endoftext|> only
 // (never on the random genome). AdamW (weight decay on the matrices), linear warm-up and cosine
 // decay. GPT-2's initialisation: N(0, 0.02), residual projections N(0, 0.02 / sqrt(2 n_layer)).
@@ -60,10 +61,10 @@ struct Gpt2TrainOptions {
   // Data.
   int64_t genome_length = 20;        // ids before "the picture of" (CaptionRules::genome_length)
   double captioner_fraction = 0.75;  // share of sequences in the captioner form
-  double hint_fraction = 0.5;        // share of captioner sequences whose genome names the caption
+  double hint_fraction = 0.75;  // chance of each of the genome's 4 tail ids naming an attribute
 
   // Optimisation.
-  int64_t steps = 1200;
+  int64_t steps = 2400;
   int64_t batch = 32;          // sequences per step
   double lr = 3e-3;            // AdamW peak learning rate
   double weight_decay = 0.01;  // on weight matrices only
@@ -105,10 +106,11 @@ class Gpt2TextMaker {
   // rest is template 1 of the attributes after "the picture of"; loss after the context.
   StatusOr<LmSequence> Captioner(const std::vector<int64_t>& genome,
                                  const world::Attributes& attributes) const;
-  // A uniform random genome (ids in [0, 50256), never <|endoftext|>), with the hint phrase of
-  // `attributes` written into it when `hint`.
+  // A uniform random genome (ids in [0, 50256), never <|endoftext|>) whose last four ids are,
+  // each with probability `slot_probability`, the words of the size, colour, shape and
+  // background of `attributes`.
   StatusOr<std::vector<int64_t>> Genome(uint64_t rng_seed, const world::Attributes& attributes,
-                                        bool hint) const;
+                                        double slot_probability) const;
 
  private:
   Gpt2TextMaker() = default;

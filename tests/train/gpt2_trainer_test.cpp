@@ -73,11 +73,11 @@ TEST(Gpt2TrainerTest, TrainingTextHasTheCaptionersLayout) {
   ASSERT_TRUE(maker.ok());
   const world::Attributes a = world::CombinationAt(17);
 
-  auto genome = maker->Genome(42, a, /*hint=*/false);
+  auto genome = maker->Genome(42, a, /*slot_probability=*/0.0);
   ASSERT_TRUE(genome.ok());
   ASSERT_EQ(genome->size(), 20u);
   for (int64_t id : *genome) EXPECT_TRUE(id >= 0 && id < 50256) << id;
-  auto again = maker->Genome(42, a, false);
+  auto again = maker->Genome(42, a, 0.0);
   EXPECT_EQ(*genome, *again);
 
   auto sequence = maker->Captioner(*genome, a);
@@ -94,12 +94,19 @@ TEST(Gpt2TrainerTest, TrainingTextHasTheCaptionersLayout) {
     EXPECT_EQ(sequence->predict_next[i], i >= 22 && i + 1 < sequence->ids.size()) << i;
   }
 
-  // A hinted genome holds " large red circle, blue background"-style words of the attributes.
-  auto hinted = maker->Genome(42, a, /*hint=*/true);
+  // A fully hinted genome ends with the words of the size, colour, shape and background.
+  auto hinted = maker->Genome(42, a, /*slot_probability=*/1.0);
   ASSERT_TRUE(hinted.ok());
-  const std::vector<int64_t> phrase = Encode(" " + world::Caption(a, 4));
-  EXPECT_NE(std::search(hinted->begin(), hinted->end(), phrase.begin(), phrase.end()),
-            hinted->end());
+  std::vector<int64_t> words;
+  for (std::string_view word : {world::SizeName(a.size), world::ColourName(a.colour),
+                                world::ShapeName(a.shape), world::ColourName(a.background)}) {
+    const std::vector<int64_t> ids = Encode(" " + std::string(word));
+    ASSERT_EQ(ids.size(), 1u) << word;
+    words.push_back(ids[0]);
+  }
+  EXPECT_EQ(std::vector<int64_t>(hinted->end() - 4, hinted->end()), words);
+  EXPECT_EQ(std::vector<int64_t>(hinted->begin(), hinted->end() - 4),
+            std::vector<int64_t>(genome->begin(), genome->end() - 4));
 
   auto plain = maker->Plain("a blue background with a large red circle");
   ASSERT_TRUE(plain.ok());
