@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "train/training_common.h"
 #include "train/world_batches.h"
 #include "worker/models/clip.h"
 #include "worker/models/clip_modules.h"
@@ -38,14 +39,6 @@ bool IsEmbedding(const std::string& name) {
   return name == "token_embedding.weight" ||
          name.find("positional_embedding") != std::string::npos ||
          name.find("class_embedding") != std::string::npos;
-}
-
-// Learning rate at `step` (0-based): linear warm-up to `peak`, then cosine decay to 0.
-double ScheduledLr(const ClipTrainOptions& o, int64_t step) {
-  if (step < o.warmup_steps) return o.lr * static_cast<double>(step + 1) / o.warmup_steps;
-  const double span = static_cast<double>(std::max<int64_t>(1, o.steps - o.warmup_steps));
-  const double t = std::min(1.0, static_cast<double>(step - o.warmup_steps) / span);
-  return o.lr * 0.5 * (1.0 + std::cos(M_PI * t));
 }
 
 }  // namespace
@@ -273,10 +266,8 @@ StatusOr<ClipStepStats> ClipTrainer::Step() {
   }
   const at::Tensor targets = same / same.sum(1, true);  // symmetric "same", rows sum to 1
 
-  const double lr = ScheduledLr(options_, steps_done_);
-  for (auto& group : state_->optimizer->param_groups()) {
-    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-  }
+  const double lr = WarmupCosineLr(options_.lr, options_.warmup_steps, options_.steps, steps_done_);
+  SetLearningRate(*state_->optimizer, lr);
 
   models::ClipImpl& m = *state_->model;
   at::Tensor image = m.EncodeImage(images);  // [B, E]
@@ -305,12 +296,7 @@ StatusOr<ClipStepStats> ClipTrainer::Step() {
 }
 
 std::map<std::string, at::Tensor> ClipTrainer::StateTensors(bool half) const {
-  std::map<std::string, at::Tensor> tensors;
-  for (const auto& item : state_->model->named_parameters()) {
-    at::Tensor t = item.value().detach().to(at::kCPU).clone().contiguous();
-    tensors[item.key()] = half ? t.to(at::kHalf) : t;
-  }
-  return tensors;
+  return ParameterTensors(*state_->model, half);
 }
 
 Status ClipTrainer::Save(const std::string& path) const {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 
+#include "train/training_common.h"
 #include "worker/models/gpt2_caption.h"
 #include "worker/models/gpt2_modules.h"
 #include "worker/models/torch_runtime.h"
@@ -40,13 +41,6 @@ uint64_t SplitMix64(uint64_t x) {
 
 uint64_t MixSeed(uint64_t seed, world::Split split, uint64_t index) {
   return SplitMix64(SplitMix64(seed * 2 + (split == world::Split::kHeldOut ? 1 : 0)) ^ index);
-}
-
-double ScheduledLr(const Gpt2TrainOptions& o, int64_t step) {
-  if (step < o.warmup_steps) return o.lr * static_cast<double>(step + 1) / o.warmup_steps;
-  const double span = static_cast<double>(std::max<int64_t>(1, o.steps - o.warmup_steps));
-  const double t = std::min(1.0, static_cast<double>(step - o.warmup_steps) / span);
-  return o.lr * 0.5 * (1.0 + std::cos(M_PI * t));
 }
 
 StatusOr<std::vector<int64_t>> EncodeIds(const tokenizers::Gpt2Tokenizer& tokenizer,
@@ -279,10 +273,8 @@ StatusOr<Gpt2StepStats> Gpt2Trainer::Step() {
   for (const LmSequence& s : sequences) pointers.push_back(&s);
   const LmBatch batch = ToBatch(pointers);
 
-  const double lr = ScheduledLr(options_, steps_done_);
-  for (auto& group : state_->optimizer->param_groups()) {
-    static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
-  }
+  const double lr = WarmupCosineLr(options_.lr, options_.warmup_steps, options_.steps, steps_done_);
+  SetLearningRate(*state_->optimizer, lr);
   models::gpt2::TransformerImpl& m = *state_->model;
   const models::Gpt2Config& config = m.config;
   // The cache holds this pass's keys and values; autograd follows them through it.
@@ -306,12 +298,7 @@ StatusOr<Gpt2StepStats> Gpt2Trainer::Step() {
 }
 
 std::map<std::string, at::Tensor> Gpt2Trainer::StateTensors(bool half) const {
-  std::map<std::string, at::Tensor> tensors;
-  for (const auto& item : state_->model->named_parameters()) {
-    at::Tensor t = item.value().detach().to(at::kCPU).clone().contiguous();
-    tensors[item.key()] = half ? t.to(at::kHalf) : t;
-  }
-  return tensors;
+  return ParameterTensors(*state_->model, half);
 }
 
 Status Gpt2Trainer::Save(const std::string& path) const {
