@@ -97,16 +97,24 @@ std::array<uint8_t, 32> Sha256::Finish() {
   return digest;
 }
 
-std::string Sha256Hex(std::string_view bytes) {
-  Sha256 hasher;
-  hasher.Update(bytes);
+namespace {
+
+std::string LowerHex(const std::array<uint8_t, 32>& digest) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
-  for (uint8_t byte : hasher.Finish()) {
+  for (uint8_t byte : digest) {
     hex += kHex[byte >> 4];
     hex += kHex[byte & 15];
   }
   return hex;
+}
+
+}  // namespace
+
+std::string Sha256Hex(std::string_view bytes) {
+  Sha256 hasher;
+  hasher.Update(bytes);
+  return LowerHex(hasher.Finish());
 }
 
 std::string Sha256HexOfFile(const std::string& path) {
@@ -119,14 +127,7 @@ std::string Sha256HexOfFile(const std::string& path) {
     hasher.Update(std::string_view(piece.data(), static_cast<size_t>(in.gcount())));
   }
   if (in.bad()) return "";
-  const std::array<uint8_t, 32> digest = hasher.Finish();
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
+  return LowerHex(hasher.Finish());
 }
 
 }  // namespace clipglass::grid
