@@ -3,70 +3,15 @@
 #include "worker/models/gpt2_modules.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
 
+#include "worker/models/gpt2_attention_cpu.h"
+
 namespace clipglass::models::gpt2 {
-namespace {
-
-// softmax(q . k_s / scale) . v_s over the first `length` cached positions, for one query per
-// (batch, head) row: query [B, H, D], caches [B, H, capacity, D] (contiguous float32 on CPU).
-// One pass over the cache per row, no temporaries; rows are independent, so a row's bits do not
-// depend on the other rows. (LibTorch 1.13's CPU bmm would run B*H separate [1, D] x [D, S] BLAS
-// products, and a broadcast multiply-and-sum writes and rereads a [B, H, S, D] temporary: each
-// costs more than the layer's projections at a population of 100.)
-at::Tensor SingleQueryAttentionCpu(const at::Tensor& query, const at::Tensor& key_cache,
-                                   const at::Tensor& value_cache, int64_t length, double scale) {
-  const int64_t rows = query.size(0) * query.size(1);
-  const int64_t dim = query.size(2);
-  const int64_t capacity = key_cache.size(2);
-  at::Tensor out = at::empty_like(query);  // [B, H, D]
-  const float* q_data = query.data_ptr<float>();
-  const float* k_data = key_cache.data_ptr<float>();
-  const float* v_data = value_cache.data_ptr<float>();
-  float* out_data = out.data_ptr<float>();
-  const float inv_scale = static_cast<float>(1.0 / scale);
-  at::parallel_for(0, rows, 8, [&](int64_t begin, int64_t end) {
-    std::vector<float> weights(length);
-    for (int64_t r = begin; r < end; ++r) {
-      const float* q = q_data + r * dim;
-      const float* k = k_data + r * capacity * dim;
-      const float* v = v_data + r * capacity * dim;
-      float* o = out_data + r * dim;
-      float top = -std::numeric_limits<float>::infinity();
-      for (int64_t s = 0; s < length; ++s) {
-        // 8 partial sums keep the dot product vectorisable and its dependency chains short.
-        float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-        int64_t d = 0;
-        for (; d + 8 <= dim; d += 8) {
-          for (int lane = 0; lane < 8; ++lane) partial[lane] += q[d + lane] * k[s * dim + d + lane];
-        }
-        for (; d < dim; ++d) partial[0] += q[d] * k[s * dim + d];
-        const float dot = ((partial[0] + partial[1]) + (partial[2] + partial[3])) +
-                          ((partial[4] + partial[5]) + (partial[6] + partial[7]));
-        weights[s] = dot * inv_scale;
-        top = std::max(top, weights[s]);
-      }
-      float total = 0;
-      for (int64_t s = 0; s < length; ++s) {
-        weights[s] = std::exp(weights[s] - top);
-        total += weights[s];
-      }
-      std::fill(o, o + dim, 0.0f);
-      for (int64_t s = 0; s < length; ++s) {
-        const float w = weights[s] / total;
-        for (int64_t d = 0; d < dim; ++d) o[d] += w * v[s * dim + d];
-      }
-    }
-  });
-  return out;
-}
-
-}  // namespace
 
 KvCache KvCache::Allocate(const Gpt2Config& config, int64_t batch, int64_t capacity,
                           const at::TensorOptions& options) {
@@ -127,22 +72,14 @@ at::Tensor AttentionImpl::forward(const at::Tensor& x, at::Tensor& key_cache,
   const at::Tensor values = value_cache.narrow(2, 0, total);  // [B, H, S, D]
   const double scale = std::sqrt(static_cast<double>(head_dim));
 
-  if (steps == 1) {
-    // One new token (every decoding step after the first) sees every cached position, so there
-    // is no mask (the original's mask slice is all ones).
-    if (x.is_cpu() && x.scalar_type() == at::kFloat && key_cache.is_contiguous() &&
-        value_cache.is_contiguous()) {
-      const at::Tensor attended =
-          SingleQueryAttentionCpu(query.reshape({batch, n_head, head_dim}).contiguous(), key_cache,
-                                  value_cache, total, scale);
-      return c_proj(attended.view({batch, 1, width}));  // merge heads: [B, 1, C] -> [B, 1, C]
-    }
-    // Elsewhere: the B*H dot products as one broadcast multiply-and-sum.
-    const at::Tensor step_scores = (query * keys).sum(-1) / scale;  // [B, H, S]
-    const at::Tensor step_weights = at::softmax(step_scores, -1);   // [B, H, S]
-    const at::Tensor step_attended =
-        (step_weights.unsqueeze(-1) * values).sum(2).reshape({batch, 1, width});  // [B, 1, C]
-    return c_proj(step_attended);                                                 // [B, 1, C]
+  // Inference on CPU: the loop kernel (no autograd through it; training takes the path below).
+  const bool records_grad =
+      query.requires_grad() || key_cache.requires_grad() || value_cache.requires_grad();
+  if (!records_grad && x.is_cpu() && x.scalar_type() == at::kFloat && key_cache.is_contiguous() &&
+      value_cache.is_contiguous()) {
+    const at::Tensor attended =
+        CausalAttentionCpu(query.contiguous(), key_cache, value_cache, past, scale);  // [B,H,T,D]
+    return c_proj(attended.permute({0, 2, 1, 3}).reshape({batch, steps, width}));     // merge heads
   }
 
   // Scores as the original: (q @ k^T) / sqrt(D).

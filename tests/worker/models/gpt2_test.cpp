@@ -343,7 +343,8 @@ TEST(Gpt2RandomTest, CacheAndRecomputationAgreeAtAnotherShape) {
 }
 
 TEST(Gpt2ModulesTest, CachedSingleTokenStepsEqualAFullPass) {
-  // The single-query attention kernel of cached decoding against the masked matrix path.
+  // Cached one-token steps against one pass over the whole sequence (the attention kernel itself
+  // is checked against the masked matrix math in gpt2_attention_cpu_test).
   Gpt2Config config;
   config.vocab_size = 50;
   config.n_positions = 16;
