@@ -196,7 +196,8 @@ int main(int argc, char** argv) {
   grid += "  - generator: [Demo_nod]\n    target:\n" + captions_yaml + "    seed: " + seeds +
           "\n    overrides:\n      - name: ga\n      - name: random\n        algorithm: random\n";
   grid += "  - generator: [Demo_d]\n    target:\n" + captions_yaml + "    seed: " + seeds +
-          "\n    overrides:\n      - name: nsga2\n";
+          "\n    overrides:\n      - name: nsga2\n      - name: nsga2_sim\n"
+          "        final_weights: [1, 0]\n";
   if (!flags.skip_img2txt && flags.images > 0) {
     grid += "  - generator: [DemoGPT2]\n    target:\n" + images_yaml + "    seed: " + seeds +
             "\n    overrides:\n      - name: ga\n      - name: random\n        algorithm: random\n";
@@ -292,7 +293,10 @@ int main(int argc, char** argv) {
     const double success = judged[0].attributes == truth->second ? 1.0 : 0.0;
     std::string method = "GA, no D";
     std::string rank = "a";
-    if (config == "Demo_d") {
+    if (config == "Demo_d" && override_name == "nsga2_sim") {
+      method = "NSGA-II + D, pick [1,0]";
+      rank = "bb";
+    } else if (config == "Demo_d") {
       method = "NSGA-II + D";
       rank = "b";
     } else if (override_name == "random") {

@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "coordinator/grid/enum_names.h"
 
@@ -110,6 +111,9 @@ struct GaSettings {
   MigrationSettings migration;
   int64_t save_every = 50;      // snapshot the population every N generations; 0 = end only
   int64_t max_evaluations = 0;  // evaluation budget per run (all islands); 0 = none
+  // Two-objective runs: the pseudo-weights (similarity, discriminator loss) of the final pick on
+  // the Pareto front; empty = the original's [0, 1], the front's lowest-loss end.
+  std::vector<double> final_weights;
 };
 
 }  // namespace clipglass::grid

@@ -1,6 +1,7 @@
 #include "coordinator/grid/ga_spec.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace clipglass::grid::internal {
 namespace {
@@ -19,9 +20,9 @@ void Take(const std::optional<Located<T>>& field, T* out) {
 
 const std::vector<std::string>& GaSpecKeys() {
   static const std::vector<std::string> keys = {
-      "algorithm", "population",           "batch_size",     "generations",
-      "faithful",  "eliminate_duplicates", "operators",      "islands",
-      "migration", "save_every",           "max_evaluations"};
+      "algorithm", "population",           "batch_size",      "generations",
+      "faithful",  "eliminate_duplicates", "operators",       "islands",
+      "migration", "save_every",           "max_evaluations", "final_weights"};
   return keys;
 }
 
@@ -36,6 +37,17 @@ Status ReadGaSpec(const MapReader& map, GaSpec* out) {
   CG_RETURN_IF_ERROR(map.ReadInt("save_every", &out->save_every));
   CG_RETURN_IF_ERROR(map.ReadInt("max_evaluations", &out->max_evaluations));
   const YamlDocument& doc = map.doc();
+  if (map.Has("final_weights")) {
+    const YAML::Node& list = map.Value("final_weights");
+    CG_RETURN_IF_ERROR(ExpectList(doc, list, "'final_weights'"));
+    Located<std::vector<double>> weights{{}, map.Where("final_weights")};
+    for (const YAML::Node& item : list) {
+      double w = 0;
+      CG_RETURN_IF_ERROR(NodeToDouble(doc, item, "an item of 'final_weights'", &w));
+      weights.value.push_back(w);
+    }
+    out->final_weights = weights;
+  }
   if (map.Has("operators")) {
     CG_ASSIGN_OR_RETURN(MapReader ops, MapReader::Open(doc, map.Value("operators"), "operators",
                                                        {"sbx", "pm", "hux", "bitflip"}));
@@ -92,6 +104,7 @@ GaSpec MergeGaSpec(const GaSpec& base, const GaSpec& over) {
   Overlay(over.topology, &m.topology);
   Overlay(over.save_every, &m.save_every);
   Overlay(over.max_evaluations, &m.max_evaluations);
+  Overlay(over.final_weights, &m.final_weights);
   return m;
 }
 
@@ -118,6 +131,7 @@ StatusOr<GaSettings> ResolveGaSpec(const GaSpec& spec, int objectives, const Fil
   Take(spec.topology, &ga.migration.topology);
   Take(spec.save_every, &ga.save_every);
   Take(spec.max_evaluations, &ga.max_evaluations);
+  Take(spec.final_weights, &ga.final_weights);
 
   const auto at = [&](const auto& field) { return field ? field->where : fallback; };
   const auto fail = [&](const auto& field, const std::string& message) {
@@ -202,6 +216,20 @@ StatusOr<GaSettings> ResolveGaSpec(const GaSpec& spec, int objectives, const Fil
                 fmt::format("max_evaluations {} cannot evaluate even the initial populations "
                             "(population {} x islands {})",
                             ga.max_evaluations, ga.population, ga.islands));
+  }
+  if (spec.final_weights) {
+    const std::vector<double>& w = ga.final_weights;
+    if (objectives != 2) {
+      return fail(spec.final_weights,
+                  "final_weights picks on a two-objective Pareto front, but this run has one "
+                  "objective (no discriminator)");
+    }
+    if (w.size() != 2 || w[0] < 0 || w[1] < 0 || w[0] + w[1] <= 0) {
+      return fail(spec.final_weights,
+                  fmt::format("final_weights must be two weights >= 0 (similarity, "
+                              "discriminator loss), not both 0, got [{}]",
+                              fmt::join(w, ", ")));
+    }
   }
   return ga;
 }

@@ -32,6 +32,7 @@ struct GaSpec {
   std::optional<Located<Topology>> topology;
   std::optional<Located<int64_t>> save_every;
   std::optional<Located<int64_t>> max_evaluations;
+  std::optional<Located<std::vector<double>>> final_weights;
 };
 
 // The keys of a GA settings map.

@@ -82,6 +82,8 @@ Json GaToJson(const GaSettings& ga) {
                     {"topology", TopologyName(ga.migration.topology)}};
   j["save_every"] = ga.save_every;
   j["max_evaluations"] = ga.max_evaluations;
+  // Only when set: runs without it keep the config hash their archives were written with.
+  if (!ga.final_weights.empty()) j["final_weights"] = ga.final_weights;
   return j;
 }
 

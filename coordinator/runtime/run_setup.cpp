@@ -126,6 +126,7 @@ StatusOr<RunSetup> MakeRunSetup(const grid::RunSpec& run) {
     ga.directions.push_back(ga::Direction::kMinimize);
     setup.objective_names.push_back("discriminator_loss");
   }
+  setup.final_weights = settings.final_weights;
   ga.eliminate_duplicates = settings.eliminate_duplicates;
   ga.max_generations = static_cast<int>(settings.generations);
 

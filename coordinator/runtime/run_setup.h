@@ -21,6 +21,7 @@ struct RunSetup {
   v1::Target target;          // caption, or the image's bytes
   wire::GenomeLayout layout;  // how genomes are packed for the wire
   std::vector<std::string> objective_names;  // "similarity" [, "discriminator_loss"]
+  std::vector<double> final_weights;         // NSGA-II final pick; empty = the original's [0, 1]
 };
 
 // Maps a grid run onto the engine and the protocol. Reads the target image (img2txt); errors name

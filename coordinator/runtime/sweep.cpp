@@ -416,7 +416,8 @@ void Sweep::ConsumeGenerations(RunState& run) {
 
 void Sweep::Finish(RunState& run, const ga::Population& merged, int generation) {
   const ga::GaConfig& config = run.spec.setup.ga;
-  StatusOr<ga::FinalDecision> decision = ga::DecideFinal(config.algorithm, merged);
+  StatusOr<ga::FinalDecision> decision =
+      ga::DecideFinal(config.algorithm, merged, run.spec.setup.final_weights);
   if (!decision.ok()) {
     FailRun(&run - runs_.data(), "final decision: " + decision.status().message());
     return;

@@ -50,6 +50,11 @@ TEST(DecideFinalTest, NsgaUsesTheFrontAndFallsBackToAsf) {
   ASSERT_TRUE(d.ok());
   EXPECT_FALSE(d->used_asf_fallback);
   EXPECT_EQ(d->index, 3);  // weights [0, 1]: the best discriminator loss
+  // Weights [1, 0] (the grid's final_weights): the other end, the best similarity.
+  const double best_similarity[2] = {1.0, 0.0};
+  d = DecideFinal(AlgorithmKind::kNsga2, pop, best_similarity);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->index, 1);
   // A one-point front cannot be normalised: ASF picks it.
   Population single = TwoObjective({{-0.5, 0.2}, {0.0, 0.3}});
   d = DecideFinal(AlgorithmKind::kNsga2, single);

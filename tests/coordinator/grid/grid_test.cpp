@@ -8,6 +8,8 @@
 #include <set>
 #include <string>
 
+#include "coordinator/grid/run_render.h"
+
 namespace clipglass::grid {
 namespace {
 
@@ -100,6 +102,15 @@ TEST(GridTest, SettingsMergeConfigThenGridThenBlockThenOverride) {
   EXPECT_EQ(grid.runs[17].ga.generations, 5);
   EXPECT_EQ(grid.runs[16].ga.generations, 20);
   EXPECT_EQ(grid.runs[16].ga.population, 6);
+}
+
+TEST(GridTest, FinalWeightsReachTheRunAndItsRenderedConfig) {
+  const Grid grid = MustLoad(kData + "final_weights.yaml", FixtureOptions());
+  ASSERT_EQ(grid.runs.size(), 2u);
+  EXPECT_TRUE(grid.runs[0].ga.final_weights.empty());  // the original's [0, 1]
+  EXPECT_EQ(RenderRunYaml(grid.runs[0]).find("final_weights"), std::string::npos);
+  EXPECT_EQ(grid.runs[1].ga.final_weights, (std::vector<double>{1.0, 0.0}));
+  EXPECT_NE(RenderRunYaml(grid.runs[1]).find("final_weights"), std::string::npos);
 }
 
 TEST(GridTest, IdsAreUniqueAndStableAcrossLoads) {
@@ -206,6 +217,11 @@ TEST(GridTest, BadGridsGiveOneLocatedLine) {
        "max_evaluations 10 cannot evaluate even the initial populations "
        "(population 8 x islands 2)"},
       {"bad_topology", "4:25", "'topology' must be one of ring, random, got 'star'"},
+      {"final_weights_one_objective", "3:18",
+       "final_weights picks on a two-objective Pareto front, but this run has one objective"},
+      {"final_weights_shape", "3:18",
+       "final_weights must be two weights >= 0 (similarity, discriminator loss), not both 0, "
+       "got [1, 0, 2]"},
       {"repeated_config", "3:25",
        "axis 'generator': 'Tiny' resolves to config Tiny_nod, which "
        "'Tiny_nod' already gives: the runs would repeat"},
