@@ -5,7 +5,7 @@
 // a worker spends per batch beyond the simulated evaluation: gRPC, scheduling, waiting for work).
 //
 //   build/bench/coordinator_scaling_bench [--workers 1,4,16,64] [--delay-ms 20] [--batch 8]
-//                                         [--seconds 5]
+//                                         [--seconds 5] [--supply 6]
 // Workers are this same binary started with --worker-process ADDRESS.
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -38,6 +38,7 @@ struct Settings {
   int delay_ms = 20;
   int batch = 8;
   double seconds = 5;  // target length of each measurement at the ideal rate
+  int supply = 6;      // batches on offer per worker at the start of a generation
 };
 
 double CpuSeconds(int who) {
@@ -69,14 +70,16 @@ struct Row {
 
 StatusOr<Row> Measure(const Settings& s, int n, const std::string& self) {
   const double ideal = static_cast<double>(n) * s.batch / (s.delay_ms * 1e-3);
-  // Enough islands that every worker always finds a batch: each island offers pop / batch batches
-  // per generation; keep at least 2 per worker in flight.
+  // Enough islands that every worker always finds a batch. Each island offers pop / batch batches
+  // per generation and no more until all of them are back, and a worker holds up to 2 batches; so
+  // offer `supply` batches per worker at once, or islands waiting on their last batch starve the
+  // workers and the figure measures the work supply instead of the coordinator.
   coordinator::LaunchOptions launch;
   launch.benchmark = "zdt1";
   launch.benchmark_options.population = 8 * s.batch;
   launch.benchmark_options.islands = 2;
   const int batches_per_run = 2 * launch.benchmark_options.population / s.batch;
-  launch.benchmark_seeds = std::max(1, (2 * n + batches_per_run - 1) / batches_per_run);
+  launch.benchmark_seeds = std::max(1, (s.supply * n + batches_per_run - 1) / batches_per_run);
   const double evals_per_generation =
       static_cast<double>(launch.benchmark_seeds) * 2 * launch.benchmark_options.population;
   launch.benchmark_options.generations =
@@ -161,10 +164,12 @@ int main(int argc, char** argv) {
       s.batch = std::atoi(argv[i + 1]);
     else if (flag == "--seconds")
       s.seconds = std::atof(argv[i + 1]);
+    else if (flag == "--supply")
+      s.supply = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr,
                    "usage: coordinator_scaling_bench [--workers 1,4,16,64] [--delay-ms 20] "
-                   "[--batch 8] [--seconds 5]\n");
+                   "[--batch 8] [--seconds 5] [--supply 6]\n");
       return 2;
     }
   }
