@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -87,6 +88,41 @@ TEST(RunEndToEndTest, EveryFamilyFinishesWithAFinalOutput) {
       EXPECT_GE(final.objectives[1], 0.0);
     }
   }
+}
+
+// The grid's final_weights reach the end of a real run: the same search (same seed, same front)
+// ends on the front's lowest-loss point with the original's [0, 1] and on its most similar point
+// with [1, 0].
+TEST(RunEndToEndTest, FinalWeightsPickTheOtherEndOfTheFront) {
+  testing::TempDir dir;
+  MakeWeightsDir(dir);
+  const std::string archive = dir.File("final_weights_e2e.h5");
+  const Exit exit =
+      RunClipglass("run " + testing::DataPath("configs/grids/final_weights_e2e.yaml") +
+                       " --configs " + testing::DataPath("configs") + " --weights-dir " +
+                       dir.File("weights") + " --out " + archive + " --quiet --threads 1",
+                   dir);
+  ASSERT_EQ(exit.code, 0) << exit.output;
+  auto sweep = results::ReadArchive(archive);
+  ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
+  ASSERT_EQ(sweep->runs.size(), 2u);
+  const results::RunRecord& original = sweep->runs[0];
+  const results::RunRecord& most_similar = sweep->runs[1];
+  ASSERT_NE(original.id.find("original"), std::string::npos) << original.id;
+  ASSERT_TRUE(original.pareto_front && most_similar.pareto_front);
+  ASSERT_TRUE(original.final_individual && most_similar.final_individual);
+  // One search: the same front in both runs.
+  EXPECT_EQ(original.pareto_front->values, most_similar.pareto_front->values);
+  const results::Population& front = *original.pareto_front;
+  ASSERT_GE(front.rows(), 2) << "a one-point front cannot tell the picks apart";
+  double best_similarity = -2;
+  double lowest_loss = 1e300;
+  for (int64_t i = 0; i < front.rows(); ++i) {
+    best_similarity = std::max(best_similarity, front.values[i * 2]);
+    lowest_loss = std::min(lowest_loss, front.values[i * 2 + 1]);
+  }
+  EXPECT_EQ(original.final_individual->objectives[1], lowest_loss);
+  EXPECT_EQ(most_similar.final_individual->objectives[0], best_similarity);
 }
 
 // DESIGN.md, "Determinism", with real models: other worker counts and batch sizes pack other
