@@ -1,52 +1,24 @@
 // `clipglass grid` end to end: runs the built binary on good and bad grids and checks its exit
 // codes and output.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
+
+#include "tests/testing/run_command.h"
 
 namespace {
 
 const std::string kData = std::string(CLIPGLASS_TEST_DATA_DIR) + "/grids/";
 const std::string kSource = CLIPGLASS_SOURCE_DIR;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs `clipglass <args>` (args are shell words, quoted by the caller).
-Result RunClipglass(const std::string& args) {
-  const std::string err_path =
-      ::testing::TempDir() + "/grid_command_test_" + std::to_string(::getpid()) + ".err";
-  const std::string command = std::string(CLIPGLASS_BINARY) + " " + args + " 2>" + err_path;
-  Result r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) r.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_path);
-  std::stringstream ss;
-  ss << err.rdbuf();
-  r.err = ss.str();
-  std::remove(err_path.c_str());
-  return r;
-}
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
+using clipglass::test_support::CommandResult;
+using clipglass::test_support::Quote;
+using clipglass::test_support::RunClipglass;
 
 TEST(GridCommandTest, PrintsTheRunsOfAGoodGridAsATable) {
-  const Result r =
+  const CommandResult r =
       RunClipglass("grid " + Quote(kData + "good.yaml") + " --configs " + Quote(kData + "configs"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
@@ -61,8 +33,8 @@ TEST(GridCommandTest, PrintsTheRunsOfAGoodGridAsATable) {
 }
 
 TEST(GridCommandTest, PrintsResolvedSettingsAsJson) {
-  const Result r = RunClipglass("grid --json " + Quote(kData + "good.yaml") + " --configs " +
-                                Quote(kData + "configs") + " --weights-dir /models");
+  const CommandResult r = RunClipglass("grid --json " + Quote(kData + "good.yaml") + " --configs " +
+                                       Quote(kData + "configs") + " --weights-dir /models");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << r.out;
@@ -78,8 +50,8 @@ TEST(GridCommandTest, PrintsResolvedSettingsAsJson) {
 }
 
 TEST(GridCommandTest, ExampleGridListsWithTheRepositoryConfigs) {
-  const Result r = RunClipglass("grid " + Quote(kSource + "/experiments/example.yaml") +
-                                " --configs " + Quote(kSource + "/configs"));
+  const CommandResult r = RunClipglass("grid " + Quote(kSource + "/experiments/example.yaml") +
+                                       " --configs " + Quote(kSource + "/configs"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("19 runs in sweep 'example'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("StyleGAN2_ffhq_nod"), std::string::npos);
@@ -87,7 +59,8 @@ TEST(GridCommandTest, ExampleGridListsWithTheRepositoryConfigs) {
 
 TEST(GridCommandTest, ABadGridFailsWithOneLineAndExitCode2) {
   const std::string path = kData + "bad/unknown_key.yaml";
-  const Result r = RunClipglass("grid " + Quote(path) + " --configs " + Quote(kData + "configs"));
+  const CommandResult r =
+      RunClipglass("grid " + Quote(path) + " --configs " + Quote(kData + "configs"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "clipglass: error: " + path +
@@ -96,7 +69,8 @@ TEST(GridCommandTest, ABadGridFailsWithOneLineAndExitCode2) {
 
 TEST(GridCommandTest, AMissingTargetImageFailsBeforeWork) {
   const std::string path = kData + "bad/missing_image.yaml";
-  const Result r = RunClipglass("grid " + Quote(path) + " --configs " + Quote(kData + "configs"));
+  const CommandResult r =
+      RunClipglass("grid " + Quote(path) + " --configs " + Quote(kData + "configs"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find(path + ":6:14: axis 'target': image 'no_such_picture.png' not found"),
             std::string::npos)
@@ -105,7 +79,7 @@ TEST(GridCommandTest, AMissingTargetImageFailsBeforeWork) {
 }
 
 TEST(GridCommandTest, CheckWeightsNamesTheMissingFile) {
-  const Result r =
+  const CommandResult r =
       RunClipglass("grid --check-weights " + Quote(kData + "good.yaml") + " --configs " +
                    Quote(kData + "configs") + " --weights-dir /nonexistent-weights");
   EXPECT_EQ(r.exit_code, 1);
@@ -116,7 +90,7 @@ TEST(GridCommandTest, CheckWeightsNamesTheMissingFile) {
 }
 
 TEST(GridCommandTest, AMissingGridFileIsBadInput) {
-  const Result r = RunClipglass("grid " + Quote(kData + "no_such_grid.yaml"));
+  const CommandResult r = RunClipglass("grid " + Quote(kData + "no_such_grid.yaml"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("no_such_grid.yaml"), std::string::npos) << r.err;
 }

@@ -3,11 +3,9 @@
 // the paper's GA settings), and `clipglass run` on it without the weights stops before any work
 // with one line that names the config, the missing file and the deploy/weights/fetch.sh command.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -16,6 +14,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "tests/testing/run_command.h"
 
 namespace {
 
@@ -34,35 +34,15 @@ std::string Missing(int figure, const std::string& which) {
          ", not in the stored material; replace with the printed text";
 }
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+namespace test_support = clipglass::test_support;
+using test_support::CommandResult;
+using test_support::Quote;
 
 // Runs `clipglass <args>` under `timeout` (args are shell words, quoted by the caller).
-Result RunClipglass(const std::string& args, int timeout_seconds = 120) {
-  const std::string err_path =
-      ::testing::TempDir() + "/paper_grids_test_" + std::to_string(::getpid()) + ".err";
-  const std::string command = "timeout " + std::to_string(timeout_seconds) + " " +
-                              std::string(CLIPGLASS_BINARY) + " " + args + " 2>" + err_path;
-  Result r;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return r;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) r.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream err(err_path);
-  std::stringstream ss;
-  ss << err.rdbuf();
-  r.err = ss.str();
-  std::remove(err_path.c_str());
-  return r;
+CommandResult RunClipglass(const std::string& args, int timeout_seconds = 120) {
+  return test_support::RunCommand("timeout " + std::to_string(timeout_seconds) + " " +
+                                  test_support::ClipglassCommand(args));
 }
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 struct ExpectedRun {
   std::string config;
@@ -143,8 +123,8 @@ TEST(PaperGridsTest, EachGridExpandsToTheFiguresRunsWithoutWeights) {
   for (const auto& [stem, expected] : ExpectedGrids()) {
     SCOPED_TRACE(stem);
     const std::string path = kExperiments + stem + ".yaml";
-    const Result r = RunClipglass("grid --json " + Quote(path) + " --configs " + Quote(kConfigs) +
-                                  " --weights-dir " + Quote(no_weights));
+    const CommandResult r = RunClipglass("grid --json " + Quote(path) + " --configs " +
+                                         Quote(kConfigs) + " --weights-dir " + Quote(no_weights));
     ASSERT_EQ(r.exit_code, 0) << r.err;
     const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
     ASSERT_FALSE(j.is_discarded()) << r.out;
@@ -204,9 +184,9 @@ TEST(PaperGridsTest, RunWithoutWeightsFailsBeforeAnyWorkNamingTheFetchCommand) {
   for (const auto& [stem, expected] : ExpectedGrids()) {
     SCOPED_TRACE(stem);
     const std::string archive = (dir / (stem + ".h5")).string();
-    const Result r = RunClipglass("run " + Quote(kExperiments + stem + ".yaml") + " --configs " +
-                                  Quote(kConfigs) + " --weights-dir " + Quote(weights) + " --out " +
-                                  Quote(archive) + " --quiet");
+    const CommandResult r = RunClipglass("run " + Quote(kExperiments + stem + ".yaml") +
+                                         " --configs " + Quote(kConfigs) + " --weights-dir " +
+                                         Quote(weights) + " --out " + Quote(archive) + " --quiet");
     EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     const std::string& config = expected.runs.front().config;

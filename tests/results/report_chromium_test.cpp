@@ -1,11 +1,8 @@
 // The report opens in a real browser (headless Chromium from apt): its script runs without error
 // and the screenshot is not blank. Skipped when Chromium is not installed.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -14,28 +11,19 @@
 #include "common/png_codec.h"
 #include "results/report.h"
 #include "tests/results/test_sweep.h"
+#include "tests/testing/run_command.h"
 
 namespace clipglass::results {
 namespace {
 
 namespace fs = std::filesystem;
 
-int RunCommand(const std::string& command, std::string* output) {
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return -1;
-  std::array<char, 65536> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    output->append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 std::string FindChromium() {
   for (const char* name : {"chromium", "chromium-browser"}) {
-    std::string path;
-    if (RunCommand(std::string("command -v ") + name, &path) == 0 && !path.empty()) {
-      return path.substr(0, path.find('\n'));
+    const test_support::CommandResult found =
+        test_support::RunCommand(std::string("command -v ") + name, /*merge_stderr=*/true);
+    if (found.exit_code == 0 && !found.out.empty()) {
+      return found.out.substr(0, found.out.find('\n'));
     }
   }
   return "";
@@ -68,9 +56,10 @@ class ReportChromiumTest : public ::testing::Test {
 };
 
 TEST_F(ReportChromiumTest, ScriptRunsWithoutError) {
-  std::string dom;
-  const int code = RunCommand(Chromium("--dump-dom"), &dom);
-  ASSERT_EQ(code, 0) << dom.substr(0, 2000);
+  const test_support::CommandResult run =
+      test_support::RunCommand(Chromium("--dump-dom"), /*merge_stderr=*/true);
+  const std::string& dom = run.out;
+  ASSERT_EQ(run.exit_code, 0) << dom.substr(0, 2000);
   EXPECT_NE(dom.find(std::string(kReportReadyMarker) + " (5 charts)"), std::string::npos)
       << dom.substr(dom.find("report-status") == std::string::npos ? 0 : dom.find("report-status"),
                     300);
@@ -79,9 +68,11 @@ TEST_F(ReportChromiumTest, ScriptRunsWithoutError) {
 
 TEST_F(ReportChromiumTest, ScreenshotIsNotBlank) {
   const fs::path shot = dir_ / "shot.png";
-  std::string log;
-  const int code = RunCommand(Chromium("--screenshot='" + shot.string() + "'"), &log);
-  ASSERT_EQ(code, 0) << log;
+  const test_support::CommandResult run =
+      test_support::RunCommand(Chromium("--screenshot='" + shot.string() + "'"),
+                               /*merge_stderr=*/true);
+  const std::string& log = run.out;
+  ASSERT_EQ(run.exit_code, 0) << log;
   std::ifstream in(shot, std::ios::binary);
   std::stringstream bytes;
   bytes << in.rdbuf();

@@ -2,10 +2,8 @@
 // written by WriteArchive and checks exit codes, output and files, and that the archive is left
 // untouched.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -16,17 +14,15 @@
 #include "results/archive.h"
 #include "results/figure.h"
 #include "tests/results/test_sweep.h"
+#include "tests/testing/run_command.h"
 
 namespace clipglass::results {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using Result = test_support::CommandResult;
+using test_support::Quote;
 
 std::string ReadText(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -34,8 +30,6 @@ std::string ReadText(const fs::path& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 class ResultsCommandsTest : public ::testing::Test {
  protected:
@@ -55,21 +49,7 @@ class ResultsCommandsTest : public ::testing::Test {
   }
 
   // Runs `clipglass <args>` (shell words, quoted by the caller).
-  Result Run(const std::string& args) const {
-    const fs::path err_path = dir_ / "stderr";
-    const std::string command =
-        std::string(CLIPGLASS_BINARY) + " " + args + " 2>" + Quote(err_path.string());
-    Result r;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) return r;
-    char buffer[4096];
-    size_t n;
-    while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) r.out.append(buffer, n);
-    const int status = ::pclose(pipe);
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.err = ReadText(err_path);
-    return r;
-  }
+  Result Run(const std::string& args) const { return test_support::RunClipglass(args); }
 
   fs::path dir_;
   std::string archive_;

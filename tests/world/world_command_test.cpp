@@ -1,9 +1,6 @@
 // `clipglass world render|parse`: the built binary.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -11,30 +8,18 @@
 
 #include "common/file_util.h"
 #include "common/png_codec.h"
+#include "tests/testing/run_command.h"
 #include "world/dataset.h"
 #include "world/render.h"
 
 namespace clipglass::world {
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;
-};
+using Result = test_support::CommandResult;
 
+// `clipglass <args>` with stderr merged into stdout.
 Result RunClipglass(const std::string& args) {
-  const std::string command = std::string(CLIPGLASS_BINARY) + " " + args + " 2>&1";
-  Result result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.out.append(buffer.data(), n);
-  }
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  return test_support::RunCommand(test_support::ClipglassCommand(args), /*merge_stderr=*/true);
 }
 
 std::vector<std::string> Lines(const std::string& text) {
