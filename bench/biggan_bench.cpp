@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/matmul_peak.h"
 #include "cli/process_setup.h"
 #include "worker/models/biggan.h"
 #include "worker/models/torch_runtime.h"
@@ -94,21 +95,6 @@ FlopCount GeneratorFlops(const BigGanConfig& c, bool fused_up_conv) {
   return f;
 }
 
-double MeasureMatmulPeak() {
-  const int64_t n = 2048;
-  const at::Tensor a = at::randn({n, n});
-  const at::Tensor b = at::randn({n, n});
-  at::Tensor c = at::empty({n, n});
-  at::mm_out(c, a, b);  // warm-up
-  double best = 1e30;
-  for (int i = 0; i < 8; ++i) {
-    const auto t0 = Clock::now();
-    at::mm_out(c, a, b);
-    best = std::min(best, Seconds(t0, Clock::now()));
-  }
-  return 2.0 * n * n * n / best / 1e9;
-}
-
 std::vector<int64_t> ParseList(const char* text) {
   std::vector<int64_t> out;
   std::stringstream in(text);
@@ -159,7 +145,7 @@ int Main(int argc, char** argv) {
     }
   }
   const int used = ConfigureTorchThreads(threads);
-  const double peak = MeasureMatmulPeak();
+  const double peak = bench::MeasureMatmulPeakGflops(8);
   std::printf("threads: %d; layout: %s; up-conv: %s; OMP_WAIT_POLICY=%s\n", used,
               channels_last ? "nhwc" : "nchw", fused_up_conv ? "subpixel" : "plain",
               std::getenv("OMP_WAIT_POLICY") ? std::getenv("OMP_WAIT_POLICY") : "(unset)");
@@ -209,7 +195,7 @@ int Main(int argc, char** argv) {
         if (r > 0) best = std::min(best, seconds);
         std_dev = image->std().item<double>();
       }
-      const double row_peak = MeasureMatmulPeak();
+      const double row_peak = bench::MeasureMatmulPeakGflops(8);
       const double gflops = flops.total * static_cast<double>(batch) / best / 1e9;
       const double model_gflops = model_flops.total * static_cast<double>(batch) / best / 1e9;
       std::printf(

@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/matmul_peak.h"
 #include "cli/process_setup.h"
 #include "worker/models/gpt2.h"
 #include "worker/models/torch_runtime.h"
@@ -77,21 +78,6 @@ double CpuSeconds() {
          1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
-// Best-of fp32 GFLOP/s of at::mm on 2048 x 2048 matrices.
-double MeasureMatmulPeak() {
-  const int64_t n = 2048;
-  const at::Tensor a = at::randn({n, n});
-  const at::Tensor b = at::randn({n, n});
-  at::Tensor out = at::mm(a, b);
-  double best = 0;
-  for (int i = 0; i < 5; ++i) {
-    const auto start = Clock::now();
-    at::mm_out(out, a, b);
-    best = std::max(best, 2.0 * n * n * n / Seconds(start, Clock::now()) / 1e9);
-  }
-  return best;
-}
-
 struct Flags {
   std::vector<int64_t> batches = {25, 100};
   int threads = 0;
@@ -127,7 +113,7 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
 int Run(const Flags& flags) {
   const int threads = ConfigureTorchThreads(flags.threads);
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
-  const double peak = MeasureMatmulPeak();
+  const double peak = bench::MeasureMatmulPeakGflops(5);
   const Gpt2Config config = Gpt2Config::Small();
   auto loaded = Gpt2::WithRandomWeights(config, /*seed=*/1);
   if (!loaded.ok()) {

@@ -38,6 +38,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/matmul_peak.h"
 #include "cli/process_setup.h"
 #include "worker/models/stylegan2.h"
 #include "worker/models/stylegan2_config.h"
@@ -100,22 +101,6 @@ double DiscriminatorFlops(const Stylegan2DiscriminatorConfig& c) {
   return flops;
 }
 
-// Best-of-`reps` fp32 GFLOP/s of at::mm on 2048 x 2048 matrices.
-double MeasureMatmulPeak(int reps) {
-  const int64_t n = 2048;
-  const at::Tensor a = at::randn({n, n});
-  const at::Tensor b = at::randn({n, n});
-  at::Tensor c = at::empty({n, n});
-  at::mm_out(c, a, b);  // warm-up
-  double best = 1e30;
-  for (int i = 0; i < reps; ++i) {
-    const auto t0 = Clock::now();
-    at::mm_out(c, a, b);
-    best = std::min(best, Seconds(t0, Clock::now()));
-  }
-  return 2.0 * n * n * n / best / 1e9;
-}
-
 // Best-of-`reps` GFLOP/s of the same 2048^3 product run by oneDNN (a 1x1 convolution over a
 // [1, 2048, 32, 64] input): the library and threading the convolutions use. A busy machine hurts
 // OpenBLAS's at::mm more than oneDNN, so the peak is the better of the two.
@@ -141,7 +126,7 @@ double g_peak_mm = 0.0;
 double g_peak_onednn = 0.0;
 // Measures both products now; returns the better rate of this measurement.
 double UpdatePeak(int reps) {
-  const double mm = MeasureMatmulPeak(reps);
+  const double mm = bench::MeasureMatmulPeakGflops(reps);
   const double onednn = MeasureOnednnMatmulPeak(reps);
   g_peak_mm = std::max(g_peak_mm, mm);
   g_peak_onednn = std::max(g_peak_onednn, onednn);
