@@ -39,6 +39,10 @@ void AddTrainClipCommand(CLI::App& train) {
       ->capture_default_str();
   sub->add_option("--eval-images", o.eval_images, "Held-out renders in the zero-shot measurement")
       ->capture_default_str();
+  sub->add_option("--contrast-groups", o.contrast_groups,
+                  "Samples per batch that come with all their shape/size variants (hard "
+                  "negatives; at most batch / 8)")
+      ->capture_default_str();
   sub->add_option("--vision-width", o.vision_width, "ViT width (>= 64; heads = width / 64)")
       ->capture_default_str();
   sub->add_option("--vision-layers", o.vision_layers, "ViT layers")->capture_default_str();

@@ -41,6 +41,9 @@ bool IsEmbedding(const std::string& name) {
          name.find("class_embedding") != std::string::npos;
 }
 
+// A contrast group holds at most every shape in every size.
+constexpr int64_t kVariantsPerGroup = world::kNumShapes * world::kNumSizes;
+
 }  // namespace
 
 Status ValidateClipTrainOptions(const ClipTrainOptions& o) {
@@ -66,6 +69,10 @@ Status ValidateClipTrainOptions(const ClipTrainOptions& o) {
   if (!(o.lr > 0)) return bad("lr", fmt::format("must be positive, got {}", o.lr));
   if (o.weight_decay < 0) return bad("weight_decay", "must be >= 0");
   if (o.warmup_steps < 1) return bad("warmup_steps", "must be >= 1");
+  if (o.contrast_groups < 0 || o.contrast_groups * kVariantsPerGroup > o.batch) {
+    return bad("contrast_groups", fmt::format("must be in [0, batch / {}], got {}",
+                                              kVariantsPerGroup, o.contrast_groups));
+  }
   if (o.threads < 0) return bad("threads", fmt::format("must be >= 0, got {}", o.threads));
   if (o.eval_images < 0) return bad("eval_images", "must be >= 0");
   return Status::Ok();
@@ -246,11 +253,28 @@ ClipTrainer::~ClipTrainer() = default;
 
 models::ClipImpl& ClipTrainer::model() { return *state_->model; }
 
+// Step s draws on world examples [s * batch, (s + 1) * batch): first `contrast_groups` examples
+// with their shape/size variants, then single examples until the batch is full.
+WorldBatch ClipTrainer::NextBatch() const {
+  const size_t b = static_cast<size_t>(options_.batch);
+  uint64_t index = static_cast<uint64_t>(steps_done_ * options_.batch);
+  std::vector<world::Example> examples;
+  examples.reserve(b);
+  for (int64_t g = 0; g < options_.contrast_groups; ++g) {
+    const world::Example base = world::SampleExample(world::Split::kTrain, options_.data_seed, index++);
+    for (world::Example& variant : ShapeSizeVariants(base, world::Split::kTrain)) {
+      if (examples.size() < b) examples.push_back(std::move(variant));
+    }
+  }
+  while (examples.size() < b) {
+    examples.push_back(world::SampleExample(world::Split::kTrain, options_.data_seed, index++));
+  }
+  return ToWorldBatch(examples, static_cast<int>(options_.image_resolution));
+}
+
 StatusOr<ClipStepStats> ClipTrainer::Step() {
   const int64_t b = options_.batch;
-  const WorldBatch batch = MakeWorldBatch(
-      world::Split::kTrain, options_.data_seed, static_cast<uint64_t>(steps_done_ * b),
-      static_cast<int>(b), static_cast<int>(options_.image_resolution));
+  const WorldBatch batch = NextBatch();
   CG_ASSIGN_OR_RETURN(const at::Tensor images,
                       models::PreprocessImages(batch.images, options_.image_resolution));
   CG_ASSIGN_OR_RETURN(const at::Tensor tokens,
@@ -308,6 +332,7 @@ Status ClipTrainer::Save(const std::string& path) const {
       {"steps", std::to_string(steps_done_)},
       {"batch", std::to_string(o.batch)},
       {"lr", fmt::format("{}", o.lr)},
+      {"contrast_groups", std::to_string(o.contrast_groups)},
       {"seed", std::to_string(o.seed)},
       {"data_seed", std::to_string(o.data_seed)},
   };

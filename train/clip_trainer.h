@@ -45,6 +45,8 @@ class ClipTokenizer;
 
 namespace clipglass::train {
 
+struct WorldBatch;
+
 // The file a run writes into its output folder (the shipped weights/demo/ name).
 inline constexpr char kClipWeightsFile[] = "clip.safetensors";
 // World seeds of the training samples and of the held-out renders accuracy is measured on.
@@ -67,6 +69,9 @@ struct ClipTrainOptions {
   double lr = 1e-3;            // AdamW peak learning rate
   double weight_decay = 0.1;   // on weight matrices only
   int64_t warmup_steps = 100;  // linear warm-up, then cosine decay to 0
+  // Hard negatives: this many samples of each batch come with all their shape/size variants
+  // (train::ShapeSizeVariants, up to 8 images each); the rest of the batch is random samples.
+  int64_t contrast_groups = 0;
   uint64_t seed = 1;           // initialisation
   uint64_t data_seed = kClipTrainDataSeed;
   int threads = 1;            // LibTorch/OpenBLAS threads (0: every core)
@@ -133,6 +138,7 @@ class ClipTrainer {
   Status Save(const std::string& path) const;
 
  private:
+  WorldBatch NextBatch() const;  // the training examples of the next step
   struct State;
   ClipTrainOptions options_;
   std::unique_ptr<State> state_;

@@ -48,6 +48,8 @@ bool HeldOutCombination(const Attributes& a) {
   return slot * kNumSizes + static_cast<int>(a.size) == pick;
 }
 
+float CentreMargin(Size size) { return size == Size::kSmall ? 0.28f : 0.40f; }
+
 Example SampleExample(Split split, uint64_t seed, uint64_t index) {
   SplitMix rng{seed * 0x100000001B3ull ^ (index + 1) * 0xD1B54A32D192ED03ull ^
                (split == Split::kTrain ? 0x5EEDull : 0xBEEFull)};
@@ -56,7 +58,7 @@ Example SampleExample(Split split, uint64_t seed, uint64_t index) {
   Example example;
   Scene& scene = example.scene;
   scene.attributes = CombinationAt(combinations[rng.Below(static_cast<int>(combinations.size()))]);
-  const float margin = scene.attributes.size == Size::kSmall ? 0.28f : 0.40f;
+  const float margin = CentreMargin(scene.attributes.size);
   scene.centre_x = rng.Uniform(margin, 1.0f - margin);
   scene.centre_y = rng.Uniform(margin, 1.0f - margin);
   scene.rotation = rng.Uniform(-0.2f, 0.2f);  // +-11 degrees: squares stay squares

@@ -17,6 +17,9 @@ enum class Split : uint8_t { kTrain, kHeldOut };
 // training in other combinations.
 bool HeldOutCombination(const Attributes& attributes);
 
+// How far a shape's centre stays from the image border (fraction of the side), by size.
+float CentreMargin(Size size);
+
 struct Example {
   Scene scene;
   std::string caption;  // one of the templates, chosen by the sample's own randomness

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 #include "proto/wire.h"
@@ -74,6 +76,14 @@ grpc::Status CoordinatorService::Connect(
     return {grpc::StatusCode::UNAVAILABLE, "worker went away before Welcome"};
   }
 
+  // Two threads write to the stream (gRPC allows one writer at a time): the writer below, and
+  // the reader, which sends the next batch right after a result when one is ready.
+  std::mutex write_mu;
+  auto write = [&](const v1::CoordinatorMessage& message) {
+    std::lock_guard<std::mutex> lock(write_mu);
+    return stream->Write(message);
+  };
+
   // Reader: results, heartbeats and failures until the worker closes or breaks its stream.
   std::promise<void> reader_done;
   std::future<void> reader_finished = reader_done.get_future();
@@ -81,8 +91,14 @@ grpc::Status CoordinatorService::Connect(
     v1::WorkerMessage message;
     while (stream->Read(&message)) {
       if (message.has_result()) {
-        Status status = scheduler_->HandleResult(info.id, message.result());
+        std::optional<v1::Assign> next;
+        Status status = scheduler_->HandleResult(info.id, message.result(), &next);
         if (!status.ok()) spdlog::error("{}", status.message());
+        if (next) {
+          v1::CoordinatorMessage assign;
+          *assign.mutable_assign() = std::move(*next);
+          write(assign);  // a broken stream ends the Read loop; its leases are re-queued
+        }
       } else if (message.has_failure()) {
         scheduler_->HandleFailure(info.id, message.failure());
       }
@@ -97,7 +113,7 @@ grpc::Status CoordinatorService::Connect(
   while (std::optional<v1::Assign> assign = scheduler_->NextAssignment(info.id)) {
     v1::CoordinatorMessage message;
     *message.mutable_assign() = std::move(*assign);
-    if (!stream->Write(message)) {
+    if (!write(message)) {
       worker_gone = true;
       break;
     }
@@ -105,7 +121,7 @@ grpc::Status CoordinatorService::Connect(
   if (!worker_gone) {
     v1::CoordinatorMessage drain;
     drain.mutable_drain()->set_reason("sweep finished");
-    stream->Write(drain);
+    write(drain);
   }
   if (reader_finished.wait_for(std::chrono::milliseconds(options_.drain_grace_ms)) !=
       std::future_status::ready) {

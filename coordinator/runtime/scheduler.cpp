@@ -39,29 +39,33 @@ std::optional<v1::Assign> Scheduler::NextAssignment(const std::string& worker_id
   while (true) {
     auto it = workers_.find(worker_id);
     if (shutdown_ || it == workers_.end() || FinishedLocked()) return std::nullopt;
-    WorkerState& worker = it->second;
-    if (static_cast<int>(worker.batches.size()) < options_.max_in_flight_per_worker) {
-      if (std::optional<uint64_t> batch_id = PickBatchLocked(worker)) {
-        Batch& batch = batches_.at(*batch_id);
-        batch.worker_id = worker_id;
-        batch.lease_id = next_lease_id_++;
-        batch.deadline = Clock::now() + options_.lease_timeout;
-        ++batch.attempts;
-        worker.batches.insert(*batch_id);
-        worker.info.loaded_models.insert(batch.pending.model_key);
-        v1::Assign assign = batch.pending.assign;
-        assign.set_batch_id(*batch_id);
-        assign.set_lease_id(batch.lease_id);
-        const auto wall_deadline = std::chrono::system_clock::now() + options_.lease_timeout;
-        assign.set_lease_deadline_unix_millis(
-            std::chrono::duration_cast<std::chrono::milliseconds>(wall_deadline.time_since_epoch())
-                .count());
-        return assign;
-      }
-    }
-    const std::shared_ptr<std::condition_variable> wake = worker.wake;  // outlives an erase
+    if (std::optional<v1::Assign> assign = AssignLocked(it->second)) return assign;
+    const std::shared_ptr<std::condition_variable> wake = it->second.wake;  // outlives an erase
     wake->wait(lock);
   }
+}
+
+std::optional<v1::Assign> Scheduler::AssignLocked(WorkerState& worker) {
+  if (static_cast<int>(worker.batches.size()) >= options_.max_in_flight_per_worker) {
+    return std::nullopt;
+  }
+  std::optional<uint64_t> batch_id = PickBatchLocked(worker);
+  if (!batch_id) return std::nullopt;
+  Batch& batch = batches_.at(*batch_id);
+  batch.worker_id = worker.info.id;
+  batch.lease_id = next_lease_id_++;
+  batch.deadline = Clock::now() + options_.lease_timeout;
+  ++batch.attempts;
+  worker.batches.insert(*batch_id);
+  worker.info.loaded_models.insert(batch.pending.model_key);
+  v1::Assign assign = batch.pending.assign;
+  assign.set_batch_id(*batch_id);
+  assign.set_lease_id(batch.lease_id);
+  const auto wall_deadline = std::chrono::system_clock::now() + options_.lease_timeout;
+  assign.set_lease_deadline_unix_millis(
+      std::chrono::duration_cast<std::chrono::milliseconds>(wall_deadline.time_since_epoch())
+          .count());
+  return assign;
 }
 
 std::optional<uint64_t> Scheduler::PickBatchLocked(WorkerState& worker) {
@@ -110,7 +114,8 @@ void Scheduler::FailBatchLocked(Batch& batch, const std::string& message) {
   for (int64_t run : batch.pending.runs) source_->FailRun(run, message);
 }
 
-Status Scheduler::HandleResult(const std::string& worker_id, const v1::Result& result) {
+Status Scheduler::HandleResult(const std::string& worker_id, const v1::Result& result,
+                               std::optional<v1::Assign>* next) {
   std::unique_lock<std::mutex> lock(mu_);
   auto it = batches_.find(result.batch_id());
   if (it == batches_.end() || it->second.lease_id != result.lease_id() ||
@@ -174,9 +179,17 @@ Status Scheduler::HandleResult(const std::string& worker_id, const v1::Result& r
   }
   counters_.evaluations += static_cast<int64_t>(count);
   ++counters_.batches_done;
-  workers_[worker_id].batches.erase(result.batch_id());
+  WorkerState& worker = workers_[worker_id];
+  worker.batches.erase(result.batch_id());
   batches_.erase(it);
-  WakeIdleLocked();  // this worker has room again, and the results may have made new batches
+  // This worker has room again, and the results may have made new batches. The caller that asked
+  // for `next` hands this worker its next batch itself, so its own writer is not woken.
+  const WorkerState* answered = nullptr;
+  if (next != nullptr && !shutdown_ && !FinishedLocked()) {
+    *next = AssignLocked(worker);
+    answered = &worker;
+  }
+  WakeIdleLocked(answered);
   return Status::Ok();
 }
 
@@ -227,11 +240,12 @@ void Scheduler::Shutdown() {
   WakeAllLocked();
 }
 
-void Scheduler::WakeIdleLocked() {
+void Scheduler::WakeIdleLocked(const WorkerState* except) {
   // A finished sweep must reach every waiting stream, busy or not.
   if (shutdown_ || FinishedLocked()) return WakeAllLocked();
   for (auto& [id, worker] : workers_) {
-    if (static_cast<int>(worker.batches.size()) < options_.max_in_flight_per_worker) {
+    if (&worker != except &&
+        static_cast<int>(worker.batches.size()) < options_.max_in_flight_per_worker) {
       worker.wake->notify_one();
     }
   }

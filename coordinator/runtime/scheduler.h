@@ -66,7 +66,11 @@ class Scheduler {
 
   // Validates and applies a result. A late or duplicate result (unknown lease) is dropped with OK
   // status; a malformed one is rejected (the batch is re-queued) with an error naming the worker.
-  Status HandleResult(const std::string& worker_id, const v1::Result& result);
+  // With `next`, an accepted result also takes the worker's next batch if one is ready (else
+  // std::nullopt), for the caller to send; the worker's waiting NextAssignment is then not woken
+  // for this result, which saves a thread wake-up per batch on the stream.
+  Status HandleResult(const std::string& worker_id, const v1::Result& result,
+                      std::optional<v1::Assign>* next = nullptr);
   // The worker could not evaluate a batch: re-queue it, or fail its runs when `permanent` or when
   // it failed too often.
   void HandleFailure(const std::string& worker_id, const v1::Failure& failure);
@@ -110,14 +114,17 @@ class Scheduler {
     std::shared_ptr<std::condition_variable> wake = std::make_shared<std::condition_variable>();
   };
 
+  // REQUIRES: mu_ held. A batch leased to the worker if it has room and one is ready.
+  std::optional<v1::Assign> AssignLocked(WorkerState& worker);
   // REQUIRES: mu_ held. A queued or fresh batch for the worker, preferring its models.
   std::optional<uint64_t> PickBatchLocked(WorkerState& worker);
   void RequeueLocked(uint64_t batch_id);
   void FailBatchLocked(Batch& batch, const std::string& message);
   bool FinishedLocked() const;
   bool HasLiveTicketLocked(const Batch& batch) const;
-  // REQUIRES: mu_ held. Wake the workers with room for another batch / every worker.
-  void WakeIdleLocked();
+  // REQUIRES: mu_ held. Wake the workers with room for another batch (but `except`) / every
+  // worker.
+  void WakeIdleLocked(const WorkerState* except = nullptr);
   void WakeAllLocked();
 
   WorkSource* const source_;

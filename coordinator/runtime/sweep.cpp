@@ -23,10 +23,6 @@ constexpr std::array<double, 2> kHypervolumeReference = {1.0, 1.0};
 // Bumped when the engine-state blob's layout changes.
 constexpr uint64_t kEngineStateVersion = 1;
 
-std::string GenomeKey(const std::vector<double>& genes) {
-  return std::string(reinterpret_cast<const char*>(genes.data()), genes.size() * sizeof(double));
-}
-
 // All islands' populations at one generation, island 0 first.
 ga::Population MergeIslands(const std::vector<const ga::Population*>& islands) {
   ga::Population merged(islands.front()->num_genes, islands.front()->num_objectives);
@@ -262,7 +258,7 @@ void Sweep::Gather(int run_index, int max_count, std::vector<int64_t>* tickets,
     if (!run.final_output_requested && run.final_individual) {
       run.final_output_requested = true;
       const int64_t ticket = next_ticket_++;
-      tickets_[ticket] = Ticket{run_index, "", true};
+      tickets_[ticket] = Ticket{run_index, {}, true};
       tickets->push_back(ticket);
       genomes->push_back(run.final_individual->genome);
     }
@@ -272,7 +268,7 @@ void Sweep::Gather(int run_index, int max_count, std::vector<int64_t>* tickets,
     std::vector<ga::Candidate> candidates = run.engine->Ask(max_count - taken);
     if (candidates.empty()) break;
     for (ga::Candidate& candidate : candidates) {
-      std::string key = GenomeKey(candidate.genes);
+      const GenomeDigest key = DigestGenome(candidate.genes);
       if (auto hit = run.cache.find(key); hit != run.cache.end()) {
         ++run.cache_hits;
         Tell(run, candidate.id, hit->second);
@@ -285,7 +281,7 @@ void Sweep::Gather(int run_index, int max_count, std::vector<int64_t>* tickets,
       }
       run.in_flight[key] = {candidate.id};
       const int64_t ticket = next_ticket_++;
-      tickets_[ticket] = Ticket{run_index, std::move(key), false};
+      tickets_[ticket] = Ticket{run_index, key, false};
       tickets->push_back(ticket);
       genomes->push_back(std::move(candidate.genes));
       ++taken;

@@ -21,6 +21,7 @@
 #include "common/status.h"
 #include "coordinator/ga/island_model.h"
 #include "coordinator/runtime/run_setup.h"
+#include "coordinator/runtime/genome_digest.h"
 #include "coordinator/runtime/work_source.h"
 #include "results/archive.h"
 
@@ -90,9 +91,10 @@ class Sweep final : public WorkSource {
     std::optional<results::FinalIndividual> final_individual;
     bool final_output_requested = false;
     std::vector<IslandHistory> islands;
-    std::unordered_map<std::string, std::vector<double>> cache;  // genome bytes -> told values
-    std::unordered_map<std::string, std::vector<uint64_t>>
-        in_flight;  // genome bytes -> waiting ids
+    std::unordered_map<GenomeDigest, std::vector<double>, GenomeDigestHash>
+        cache;  // genome -> told values
+    std::unordered_map<GenomeDigest, std::vector<uint64_t>, GenomeDigestHash>
+        in_flight;  // genome -> ids waiting for its evaluation
     int64_t worker_evaluations = 0;
     int64_t cache_hits = 0;
     double wall_seconds_before = 0;  // from earlier sessions (resume)
@@ -100,7 +102,7 @@ class Sweep final : public WorkSource {
   };
   struct Ticket {
     int run = 0;
-    std::string key;  // genome bytes
+    GenomeDigest key;
     bool final_output = false;
   };
 

@@ -1,6 +1,8 @@
 #include "train/clip_trainer.h"
 
 #include <gtest/gtest.h>
+
+#include <cmath>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -207,6 +209,27 @@ TEST(ClipTrainerTest, InvalidOptionsNameTheField) {
   status = ValidateClipTrainOptions(options);
   EXPECT_NE(status.message().find("batch"), std::string::npos) << status.message();
   EXPECT_FALSE(TrainClip(options, TempDir("invalid").string(), stdout).ok());
+  options = SmallOptions();
+  options.contrast_groups = options.batch / 8 + 1;  // more variants than the batch holds
+  status = ValidateClipTrainOptions(options);
+  EXPECT_NE(status.message().find("contrast_groups"), std::string::npos) << status.message();
+}
+
+TEST(ClipTrainerTest, ContrastGroupsTrainAndDifferFromRandomBatches) {
+  at::set_num_threads(1);
+  ClipTrainOptions options = SmallOptions();
+  options.contrast_groups = 2;
+  ASSERT_TRUE(ValidateClipTrainOptions(options).ok());
+  ClipTrainer grouped(options, Tokenizer());
+  options.contrast_groups = 0;
+  ClipTrainer random(options, Tokenizer());
+  for (int s = 0; s < 3; ++s) {
+    auto a = grouped.Step();
+    auto b = random.Step();
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_TRUE(std::isfinite(a->loss));
+    if (s == 0) EXPECT_NE(a->loss, b->loss);  // same initialisation, different batches
+  }
 }
 
 }  // namespace

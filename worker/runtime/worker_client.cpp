@@ -96,12 +96,15 @@ Status WorkerClient::Run() {
     queue_cv.notify_all();
   });
 
-  std::atomic<bool> heartbeat_stop{false};
+  // Heartbeats wait on their own condition variable and deadline: woken by every queued
+  // assignment, they would send one beat per batch instead of one per interval.
+  std::condition_variable heartbeat_cv;
+  bool heartbeat_stop = false;  // GUARDED_BY(queue_mu)
   std::thread heartbeat([&] {
     std::unique_lock<std::mutex> lock(queue_mu);
-    while (!heartbeat_stop) {
-      queue_cv.wait_for(lock, heartbeat_interval);
-      if (heartbeat_stop) break;
+    while (true) {
+      const auto next_beat = std::chrono::steady_clock::now() + heartbeat_interval;
+      if (heartbeat_cv.wait_until(lock, next_beat, [&] { return heartbeat_stop; })) break;
       v1::WorkerMessage beat;
       beat.mutable_heartbeat()->set_unix_millis(
           std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -159,7 +162,7 @@ Status WorkerClient::Run() {
   {
     std::lock_guard<std::mutex> lock(queue_mu);
     heartbeat_stop = true;
-    queue_cv.notify_all();
+    heartbeat_cv.notify_all();
   }
   heartbeat.join();
   {

@@ -41,6 +41,32 @@ TEST(SchedulerTest, BatchesFollowThePreferredSizeAndEveryTicketCompletesOnce) {
   EXPECT_EQ(scheduler.Counters().evaluations, 10);
 }
 
+TEST(SchedulerTest, AResultCanTakeTheWorkersNextBatchAtOnce) {
+  FakeWorkSource source(10, 1);
+  SchedulerOptions options;
+  options.max_in_flight_per_worker = 2;
+  Scheduler scheduler(&source, options);
+  scheduler.AddWorker(Worker("w1", 4));
+  std::optional<v1::Assign> first = scheduler.NextAssignment("w1");
+  std::optional<v1::Assign> second = scheduler.NextAssignment("w1");
+  ASSERT_TRUE(first && second);
+  // The first answer frees a slot: the last 2 individuals come back with it, under a new lease.
+  std::optional<v1::Assign> third;
+  ASSERT_TRUE(scheduler.HandleResult("w1", AnswerFor(*first, 0.5f), &third).ok());
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->latents().count(), 2u);
+  EXPECT_NE(third->lease_id(), second->lease_id());
+  // Nothing left to hand out: the answer comes back with no batch, and the sweep ends.
+  std::optional<v1::Assign> none;
+  ASSERT_TRUE(scheduler.HandleResult("w1", AnswerFor(*second, 0.5f), &none).ok());
+  EXPECT_FALSE(none);
+  ASSERT_TRUE(scheduler.HandleResult("w1", AnswerFor(*third, 0.5f), &none).ok());
+  EXPECT_FALSE(none);
+  EXPECT_TRUE(scheduler.Finished());
+  EXPECT_EQ(source.completions.size(), 10u);
+  EXPECT_FALSE(scheduler.NextAssignment("w1"));
+}
+
 TEST(SchedulerTest, ExpiredLeaseIsRequeuedAndTheLateAnswerDropped) {
   FakeWorkSource source(4, 1);
   SchedulerOptions options;
