@@ -64,10 +64,10 @@ int RunWorkerProcess(const std::string& address, int delay_ms, int batch, int in
 
 struct Row {
   int workers = 0;
-  double startup = 0;                // seconds until every worker had connected
-  int64_t evaluations = 0;           // in the measured window (all workers connected .. end)
-  int64_t workers_evaluations = 0;   // in the whole sweep
-  double wall = 0;                   // of the measured window
+  double startup = 0;               // seconds until every worker had connected
+  int64_t evaluations = 0;          // in the measured window (all workers connected .. end)
+  int64_t workers_evaluations = 0;  // in the whole sweep
+  double wall = 0;                  // of the measured window
   double coordinator_cpu = 0;
   double workers_cpu = 0;
 };
@@ -228,10 +228,9 @@ int main(int argc, char** argv) {
     const double per_batch_ms = row->wall * n / batches * 1e3;
     // Workers' CPU covers their whole life, process start-up included.
     const double all_batches = static_cast<double>(row->workers_evaluations) / s.batch;
-    std::printf("%8d %9.2f %12.0f %12.0f %8.1f%% %13.1f us %15.2f ms %13.0f us\n", n,
-                row->startup, rate, ideal, 100.0 * rate / ideal,
-                row->coordinator_cpu / row->evaluations * 1e6, per_batch_ms - s.delay_ms,
-                row->workers_cpu / all_batches * 1e6);
+    std::printf("%8d %9.2f %12.0f %12.0f %8.1f%% %13.1f us %15.2f ms %13.0f us\n", n, row->startup,
+                rate, ideal, 100.0 * rate / ideal, row->coordinator_cpu / row->evaluations * 1e6,
+                per_batch_ms - s.delay_ms, row->workers_cpu / all_batches * 1e6);
   }
   return 0;
 }

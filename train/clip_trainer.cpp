@@ -261,7 +261,8 @@ WorldBatch ClipTrainer::NextBatch() const {
   std::vector<world::Example> examples;
   examples.reserve(b);
   for (int64_t g = 0; g < options_.contrast_groups; ++g) {
-    const world::Example base = world::SampleExample(world::Split::kTrain, options_.data_seed, index++);
+    const world::Example base =
+        world::SampleExample(world::Split::kTrain, options_.data_seed, index++);
     for (world::Example& variant : ShapeSizeVariants(base, world::Split::kTrain)) {
       if (examples.size() < b) examples.push_back(std::move(variant));
     }

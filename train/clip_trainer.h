@@ -72,7 +72,7 @@ struct ClipTrainOptions {
   // Hard negatives: this many samples of each batch come with all their shape/size variants
   // (train::ShapeSizeVariants, up to 8 images each); the rest of the batch is random samples.
   int64_t contrast_groups = 0;
-  uint64_t seed = 1;           // initialisation
+  uint64_t seed = 1;  // initialisation
   uint64_t data_seed = kClipTrainDataSeed;
   int threads = 1;            // LibTorch/OpenBLAS threads (0: every core)
   int64_t log_every = 100;    // progress line every N steps (0: never)

@@ -20,8 +20,8 @@
 
 #include "common/status.h"
 #include "coordinator/ga/island_model.h"
-#include "coordinator/runtime/run_setup.h"
 #include "coordinator/runtime/genome_digest.h"
+#include "coordinator/runtime/run_setup.h"
 #include "coordinator/runtime/work_source.h"
 #include "results/archive.h"
 

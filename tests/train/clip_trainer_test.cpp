@@ -1,10 +1,9 @@
 #include "train/clip_trainer.h"
 
 #include <gtest/gtest.h>
-
-#include <cmath>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>

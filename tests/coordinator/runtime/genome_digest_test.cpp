@@ -44,7 +44,8 @@ TEST(GenomeDigestTest, NoCollisionsAmongManyNearbyGenomes) {
   std::set<std::pair<uint64_t, uint64_t>> digests;
   std::set<uint64_t> buckets;
   for (int i = 0; i < 20000; ++i) {
-    const std::vector<double> genes = {static_cast<double>(i) * 1e-9, 0.5, std::ldexp(1.0, -i % 60)};
+    const std::vector<double> genes = {static_cast<double>(i) * 1e-9, 0.5,
+                                       std::ldexp(1.0, -i % 60)};
     const GenomeDigest d = DigestGenome(genes);
     digests.insert({d.high, d.low});
     buckets.insert(GenomeDigestHash{}(d));
