@@ -23,8 +23,9 @@ const std::vector<std::string> kRootKeys = {
 const std::vector<std::string> kCommonModelKeys = {"family", "generator_weights", "image_size"};
 const std::vector<std::string> kStyleGan2Keys = {"discriminator_weights", "truncation_psi"};
 const std::vector<std::string> kBigGanKeys = {"truncation", "num_classes", "z_clip"};
-const std::vector<std::string> kGpt2Keys = {
-    "context", "generated_tokens", "max_chars", "decoding", "temperature", "top_k", "vocab_size"};
+const std::vector<std::string> kGpt2Keys = {"context",    "generated_tokens", "max_chars",
+                                            "decoding",   "temperature",      "top_k",
+                                            "vocab_size", "genome_token_ids"};
 const std::vector<std::string> kClipKeys = {"weights", "image_size", "normalize"};
 const std::vector<std::string> kSegmentKeys = {"name",    "kind", "size", "low", "high",
                                                "sampler", "mean", "std",  "p"};
@@ -138,6 +139,27 @@ Status ReadModel(const MapReader& model, const std::string& weights_dir, ModelSe
       if (g.vocab_size < 1) {
         return ErrorAt(model.Where("vocab_size"),
                        fmt::format("'vocab_size' {} must be >= 1", g.vocab_size));
+      }
+      if (model.Has("genome_token_ids")) {
+        const YAML::Node& list = model.Value("genome_token_ids");
+        CG_RETURN_IF_ERROR(ExpectList(model.doc(), list, "'genome_token_ids'"));
+        std::set<int64_t> seen;
+        for (const YAML::Node& item : list) {
+          int64_t id = 0;
+          CG_RETURN_IF_ERROR(NodeToInt(model.doc(), item, "an item of 'genome_token_ids'", &id));
+          if (id < 0 || id >= g.vocab_size || !seen.insert(id).second) {
+            return ErrorAt(
+                model.Where("genome_token_ids"),
+                fmt::format("'genome_token_ids': {} is {}", id,
+                            id < 0 || id >= g.vocab_size
+                                ? fmt::format("not in [0, vocab_size - 1 = {}]", g.vocab_size - 1)
+                                : std::string("listed twice")));
+          }
+          g.genome_token_ids.push_back(id);
+        }
+        if (g.genome_token_ids.empty()) {
+          return ErrorAt(model.Where("genome_token_ids"), "'genome_token_ids' is empty");
+        }
       }
       break;
     }
@@ -297,7 +319,14 @@ Status CheckGenomeFitsFamily(const GeneratorConfig& c, const FileLocation& where
         return ErrorAt(where,
                        "a gpt2 genome is one integer segment (token ids), got: " + kind_list);
       }
-      if (g[0].low < 0 || g[0].high > static_cast<double>(c.model.gpt2.vocab_size - 1)) {
+      if (const std::vector<int64_t>& alphabet = c.model.gpt2.genome_token_ids; !alphabet.empty()) {
+        if (g[0].low < 0 || g[0].high > static_cast<double>(alphabet.size() - 1)) {
+          return ErrorAt(segment_where[0],
+                         fmt::format("genes [{}, {}] index genome_token_ids: they must lie in "
+                                     "[0, {}]",
+                                     g[0].low, g[0].high, alphabet.size() - 1));
+        }
+      } else if (g[0].low < 0 || g[0].high > static_cast<double>(c.model.gpt2.vocab_size - 1)) {
         return ErrorAt(segment_where[0],
                        fmt::format("token ids [{}, {}] must lie in [0, vocab_size - 1 = {}]",
                                    g[0].low, g[0].high, c.model.gpt2.vocab_size - 1));

@@ -69,6 +69,9 @@ struct Gpt2Settings {
   double temperature = 0.7;    // kSample only
   int64_t top_k = 40;          // kSample only; 0 = no top-k
   int64_t vocab_size = 50257;  // token ids are 0 .. vocab_size - 1
+  // When set, genes index this list instead of being token ids themselves: gene g stands for
+  // token genome_token_ids[g], so the search runs over a chosen alphabet of tokens.
+  std::vector<int64_t> genome_token_ids;
 };
 
 struct ModelSettings {

@@ -30,6 +30,8 @@ Json ModelToJson(const ModelSettings& m) {
       j["temperature"] = m.gpt2.temperature;
       j["top_k"] = m.gpt2.top_k;
       j["vocab_size"] = m.gpt2.vocab_size;
+      // Only when set, so configs without it keep their rendered text and hash (resume).
+      if (!m.gpt2.genome_token_ids.empty()) j["genome_token_ids"] = m.gpt2.genome_token_ids;
       break;
   }
   return j;

@@ -158,6 +158,9 @@ StatusOr<RunSetup> MakeRunSetup(const grid::RunSpec& run) {
       model.set_gpt2_context(config.model.gpt2.context);
       model.set_gpt2_generate_tokens(static_cast<uint32_t>(config.model.gpt2.generated_tokens));
       model.set_caption_max_chars(static_cast<uint32_t>(config.model.gpt2.max_chars));
+      for (int64_t id : config.model.gpt2.genome_token_ids) {
+        model.add_gpt2_genome_token_ids(static_cast<uint32_t>(id));
+      }
       break;
   }
   // Runs of one config share a model (and its weights) whatever their target or seed.

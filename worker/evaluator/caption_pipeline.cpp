@@ -17,12 +17,25 @@ StatusOr<BatchScores> EvaluateCaptions(const ModelSet& models, const SpecSetting
   if (!models.gpt2 || !models.gpt2_tokenizer) {
     return InvalidArgumentError(where + "no GPT-2 loaded");
   }
-  const at::Tensor& genomes = *batch.genomes;
-  if (genomes.scalar_type() != at::kLong) {
+  if (batch.genomes->scalar_type() != at::kLong) {
     return InvalidArgumentError(where + "GPT-2 genomes must be integer token ids");
   }
+  at::Tensor genomes = *batch.genomes;  // [count, genome_length] token ids
   const int64_t count = genomes.size(0);
   const int64_t vocab = models.gpt2->config().vocab_size;
+  if (!settings.genome_token_ids.empty() && count > 0) {
+    // Genes index the configured alphabet of tokens.
+    const int64_t size = static_cast<int64_t>(settings.genome_token_ids.size());
+    const int64_t low = genomes.min().item<int64_t>();
+    const int64_t high = genomes.max().item<int64_t>();
+    if (low < 0 || high >= size) {
+      return InvalidArgumentError(where + "genes index genome_token_ids and must lie in [0, " +
+                                  std::to_string(size - 1) + "], got [" + std::to_string(low) +
+                                  ", " + std::to_string(high) + "]");
+    }
+    const at::Tensor alphabet = at::tensor(settings.genome_token_ids, at::kLong);
+    genomes = alphabet.index_select(0, genomes.reshape({-1})).view(genomes.sizes());
+  }
   if (count > 0) {
     const int64_t low = genomes.min().item<int64_t>();
     const int64_t high = genomes.max().item<int64_t>();

@@ -47,6 +47,8 @@ StatusOr<SpecSettings> ReadSpecSettings(const v1::ModelSpec& spec) {
   if (!spec.gpt2_context().empty()) rules.context_text = spec.gpt2_context();
   if (spec.gpt2_generate_tokens() != 0) rules.new_tokens = spec.gpt2_generate_tokens();
   if (spec.caption_max_chars() != 0) rules.max_chars = spec.caption_max_chars();
+  settings.genome_token_ids.assign(spec.gpt2_genome_token_ids().begin(),
+                                   spec.gpt2_genome_token_ids().end());
   return settings;
 }
 

@@ -3,7 +3,9 @@
 // number from 0, so 0 / "" mean the paper's value for each field.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "proto/clipglass.pb.h"
@@ -36,6 +38,8 @@ struct SpecSettings {
   // GPT-2: context ("" -> "the picture of"), generated tokens (0 -> 30), caption characters
   // (0 -> 50). genome_length is filled from the batch's genome width.
   models::CaptionRules caption_rules;
+  // GPT-2: gene g stands for token genome_token_ids[g]; empty: the genes are token ids.
+  std::vector<int64_t> genome_token_ids;
 };
 
 // InvalidArgument naming the field for a bad noise mode, latent space or truncation.

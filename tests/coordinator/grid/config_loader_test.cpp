@@ -135,6 +135,18 @@ TEST(PaperConfigsTest, Gpt2CaptionSettings) {
   EXPECT_EQ(c.genome[0].sampler, Sampler::kUniform);
 }
 
+TEST(ConfigLoaderTest, DemoGpt2SearchesTheWorldsAttributeWords) {
+  const std::string configs = std::string(CLIPGLASS_SOURCE_DIR) + "/configs/";
+  StatusOr<GeneratorConfig> c = LoadGeneratorConfig(configs + "DemoGPT2.yaml", "weights");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const std::vector<int64_t> words = {1588, 1402, 2266, 4077, 4171,  7872,
+                                      2330, 2042, 9197, 6616, 22950, 15291};
+  EXPECT_EQ(c->model.gpt2.genome_token_ids, words);
+  EXPECT_EQ(c->genome[0].high, 11);
+  // Configs without the key have no alphabet: the genes are the token ids.
+  EXPECT_TRUE(MustLoad("GPT2").model.gpt2.genome_token_ids.empty());
+}
+
 TEST(ConfigLoaderTest, ResolvesWeightsAgainstTheWeightsDir) {
   const std::string fixtures = std::string(CLIPGLASS_TEST_DATA_DIR) + "/grids/configs/";
   StatusOr<GeneratorConfig> c = LoadGeneratorConfig(fixtures + "Tiny_d.yaml", "some/dir/");
@@ -170,6 +182,11 @@ TEST(ConfigLoaderTest, BadConfigsGiveOneLocatedLine) {
       {"biggan_classes", "8:5",
        "the bool segment has 100 genes but the model has num_classes 1000"},
       {"gpt2_vocab", "6:5", "token ids [0, 50257] must lie in [0, vocab_size - 1 = 50256]"},
+      {"gpt2_alphabet_range", "5:21",
+       "'genome_token_ids': 50257 is not in [0, vocab_size - 1 = 50256]"},
+      {"gpt2_alphabet_twice", "5:21", "'genome_token_ids': 1588 is listed twice"},
+      {"gpt2_alphabet_genes", "7:5",
+       "genes [0, 3] index genome_token_ids: they must lie in [0, 2]"},
       {"real_bounds", "9:11", "'high' -2 must be above 'low' 2"},
       {"bool_bounds", "8:32", "'low' does not apply to a bool segment"},
       {"Fake_d", "2:20", "config 'Fake_d' is named _d but use_discriminator is false"},

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -155,6 +156,21 @@ TEST(RunRenderTest, HashIgnoresPlaceAndNameButNotSettings) {
   EXPECT_EQ(RunConfigHash(image), image_hash);
   image.target.sha256[0] = image.target.sha256[0] == '0' ? '1' : '0';
   EXPECT_NE(RunConfigHash(image), image_hash);
+}
+
+TEST(RunRenderTest, GenomeTokenIdsAreRenderedOnlyWhenSet) {
+  const Grid grid = LoadGood();
+  const auto gpt2 = std::find_if(grid.runs.begin(), grid.runs.end(), [](const RunSpec& r) {
+    return r.config.model.family == ModelFamily::kGpt2;
+  });
+  ASSERT_NE(gpt2, grid.runs.end());
+  RunSpec run = *gpt2;
+  ASSERT_TRUE(run.config.model.gpt2.genome_token_ids.empty());
+  const std::string before = RunConfigHash(run);
+  EXPECT_EQ(RenderRunYaml(run).find("genome_token_ids"), std::string::npos);
+  run.config.model.gpt2.genome_token_ids = {1588, 1402};
+  EXPECT_NE(RenderRunYaml(run).find("genome_token_ids"), std::string::npos);
+  EXPECT_NE(RunConfigHash(run), before);
 }
 
 TEST(RunRenderTest, GridJsonListsEveryRunWithItsHash) {

@@ -247,6 +247,55 @@ TEST(ModelEvaluatorTest, Gpt2TokenOutsideVocabularyIsPermanent) {
       << result.status().message();
 }
 
+TEST(ModelEvaluatorTest, Gpt2GenomeTokenIdsMapGenesToTokens) {
+  TempDir dir;
+  const std::string weights = testing::WriteGpt2WithHeads(dir.File("gpt2.safetensors"));
+  auto evaluator = MakeEvaluator();
+  v1::Target image;
+  image.set_id("image:red_circle");
+  image.set_image_png(ReadBytes(DataPath("grids/red_circle.png")));
+  const std::vector<std::vector<double>> ids = TokenGenomes(4, 20, 10);
+  // The alphabet: the ids these genomes use; the genes: each id's index in it.
+  std::vector<double> alphabet;
+  for (const auto& genome : ids) alphabet.insert(alphabet.end(), genome.begin(), genome.end());
+  std::sort(alphabet.begin(), alphabet.end());
+  alphabet.erase(std::unique(alphabet.begin(), alphabet.end()), alphabet.end());
+  std::vector<std::vector<double>> genes = ids;
+  for (auto& genome : genes) {
+    for (double& gene : genome) {
+      gene = static_cast<double>(std::lower_bound(alphabet.begin(), alphabet.end(), gene) -
+                                 alphabet.begin());
+    }
+  }
+  v1::ModelSpec spec = Gpt2Spec(weights);
+  v1::ModelSpec mapped = spec;
+  mapped.set_key("TinyGPT2-alphabet");
+  for (double id : alphabet) mapped.add_gpt2_genome_token_ids(static_cast<uint32_t>(id));
+
+  bool permanent = false;
+  auto direct = evaluator->Evaluate(
+      MakeAssign(spec, Gpt2Layout(), ids, {image}, {0, 0, 0, 0}, false, {0, 1, 2, 3}), &permanent);
+  auto indexed = evaluator->Evaluate(
+      MakeAssign(mapped, Gpt2Layout(), genes, {image}, {0, 0, 0, 0}, false, {0, 1, 2, 3}),
+      &permanent);
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  ASSERT_TRUE(indexed.ok()) << indexed.status().ToString();
+  EXPECT_EQ(indexed->similarity, direct->similarity);
+  ASSERT_EQ(indexed->outputs.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(indexed->outputs[i].caption(), direct->outputs[i].caption());
+  }
+
+  // A gene past the alphabet's end is a permanent error that names the key.
+  genes[1][0] = static_cast<double>(alphabet.size());
+  auto bad = evaluator->Evaluate(MakeAssign(mapped, Gpt2Layout(), genes, {image}, {0, 0, 0, 0}),
+                                 &permanent);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(permanent);
+  EXPECT_NE(bad.status().message().find("genome_token_ids"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(ModelEvaluatorTest, MissingWeightsArePermanentAndNamed) {
   auto evaluator = MakeEvaluator();
   v1::ModelSpec spec = StyleganSpec(false);
