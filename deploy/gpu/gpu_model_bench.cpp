@@ -85,18 +85,7 @@ bool Wanted(const Flags& flags, const std::string& name) {
 }
 
 void BenchClip(const Flags& flags, c10::Device device, at::ScalarType dtype) {
-  models::ClipConfig c;
-  c.embed_dim = 512;
-  c.vision_width = 768;
-  c.vision_layers = 12;
-  c.vision_heads = 12;
-  c.vision_patch_size = 32;
-  c.image_resolution = 224;
-  c.context_length = 77;
-  c.vocab_size = 49408;
-  c.transformer_width = 512;
-  c.transformer_heads = 8;
-  c.transformer_layers = 12;
+  const models::ClipConfig c = *models::ReleasedClipConfig("ViT-B/32");
   weights::StateDict dict;
   dict.source = "random ViT-B/32";
   at::manual_seed(0);

@@ -142,4 +142,35 @@ std::map<std::string, std::vector<int64_t>> ClipStateDictShapes(const ClipConfig
   return shapes;
 }
 
+std::optional<ClipConfig> ReleasedClipConfig(std::string_view name) {
+  ClipConfig c;
+  c.context_length = 77;
+  c.vocab_size = 49408;
+  if (name == "ViT-B/32" || name == "ViT-B/16") {
+    c.embed_dim = 512;
+    c.vision_width = 768;
+    c.vision_layers = 12;
+    c.vision_heads = 12;
+    c.vision_patch_size = name == "ViT-B/32" ? 32 : 16;
+    c.image_resolution = 224;
+    c.transformer_width = 512;
+    c.transformer_heads = 8;
+    c.transformer_layers = 12;
+    return c;
+  }
+  if (name == "ViT-L/14" || name == "ViT-L/14@336px") {
+    c.embed_dim = 768;
+    c.vision_width = 1024;
+    c.vision_layers = 24;
+    c.vision_heads = 16;
+    c.vision_patch_size = 14;
+    c.image_resolution = name == "ViT-L/14" ? 224 : 336;
+    c.transformer_width = 768;
+    c.transformer_heads = 12;
+    c.transformer_layers = 12;
+    return c;
+  }
+  return std::nullopt;
+}
+
 }  // namespace clipglass::models

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <optional>
 #include <vector>
 
 #include "common/status.h"
@@ -55,5 +57,10 @@ StatusOr<ClipConfig> DetectClipConfig(const weights::StateDict& dict);
 // int64 scalars excluded): what a checkpoint must hold, e.g. to make random-weight models for
 // benchmarks or to write a newly trained model under the original names.
 std::map<std::string, std::vector<int64_t>> ClipStateDictShapes(const ClipConfig& config);
+
+// The configuration of a released OpenAI ViT model (clip.py _MODELS, with the values
+// build_model derives): "ViT-B/32", "ViT-B/16", "ViT-L/14" or "ViT-L/14@336px"; std::nullopt
+// for another name. For benchmarks and tests at the real sizes.
+std::optional<ClipConfig> ReleasedClipConfig(std::string_view name);
 
 }  // namespace clipglass::models

@@ -152,33 +152,17 @@ weights::StateDict ShapeOnlyDict(const ClipConfig& c) {
   return SyntheticDict(c, [](std::vector<int64_t> shape) { return Shaped(shape); });
 }
 
-// Released OpenAI ViT models (clip.py _MODELS), with the values build_model() derives.
 ClipConfig ReleasedConfig(const std::string& name) {
-  ClipConfig c;
-  c.context_length = 77;
-  c.vocab_size = 49408;
-  if (name == "ViT-B/32" || name == "ViT-B/16") {
-    c.embed_dim = 512;
-    c.vision_width = 768;
-    c.vision_layers = 12;
-    c.vision_heads = 12;
-    c.vision_patch_size = name == "ViT-B/32" ? 32 : 16;
-    c.image_resolution = 224;
-    c.transformer_width = 512;
-    c.transformer_heads = 8;
-    c.transformer_layers = 12;
-  } else {  // ViT-L/14, ViT-L/14@336px
-    c.embed_dim = 768;
-    c.vision_width = 1024;
-    c.vision_layers = 24;
-    c.vision_heads = 16;
-    c.vision_patch_size = 14;
-    c.image_resolution = name == "ViT-L/14" ? 224 : 336;
-    c.transformer_width = 768;
-    c.transformer_heads = 12;
-    c.transformer_layers = 12;
-  }
-  return c;
+  const std::optional<ClipConfig> config = ReleasedClipConfig(name);
+  EXPECT_TRUE(config.has_value()) << name;
+  return config.value_or(ClipConfig{});
+}
+
+TEST(ClipConfigTest, ReleasedConfigsAreTheViTsOnly) {
+  EXPECT_EQ(ReleasedClipConfig("ViT-B/32")->vision_patch_size, 32);
+  EXPECT_EQ(ReleasedClipConfig("ViT-L/14@336px")->image_resolution, 336);
+  EXPECT_FALSE(ReleasedClipConfig("RN50").has_value());  // modified ResNets are not implemented
+  EXPECT_FALSE(ReleasedClipConfig("vit-b/32").has_value());
 }
 
 class ClipReleasedConfigTest : public ::testing::TestWithParam<std::string> {};
