@@ -46,6 +46,8 @@ void AddTrainClipCommand(CLI::App& train) {
   sub->add_option("--vision-width", o.vision_width, "ViT width (>= 64; heads = width / 64)")
       ->capture_default_str();
   sub->add_option("--vision-layers", o.vision_layers, "ViT layers")->capture_default_str();
+  sub->add_option("--patch-size", o.patch_size, "ViT patch side in pixels (divides 32)")
+      ->capture_default_str();
   sub->add_option("--text-width", o.text_width,
                   "Text transformer width (>= 64; heads = width / 64)")
       ->capture_default_str();
