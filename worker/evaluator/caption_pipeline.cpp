@@ -10,6 +10,21 @@
 
 namespace clipglass::worker {
 
+namespace {
+
+// OK when every value of `ids` lies in [0, size); else "<what> must lie in [0, size - 1], got
+// [low, high]".
+Status CheckRange(const at::Tensor& ids, int64_t size, const std::string& what) {
+  if (ids.numel() == 0) return Status::Ok();
+  const int64_t low = ids.min().item<int64_t>();
+  const int64_t high = ids.max().item<int64_t>();
+  if (low >= 0 && high < size) return Status::Ok();
+  return InvalidArgumentError(what + " must lie in [0, " + std::to_string(size - 1) + "], got [" +
+                              std::to_string(low) + ", " + std::to_string(high) + "]");
+}
+
+}  // namespace
+
 StatusOr<BatchScores> EvaluateCaptions(const ModelSet& models, const SpecSettings& settings,
                                        const CaptionBatch& batch, int64_t micro_batch,
                                        StepTracker* tracker) {
@@ -22,29 +37,15 @@ StatusOr<BatchScores> EvaluateCaptions(const ModelSet& models, const SpecSetting
   }
   at::Tensor genomes = *batch.genomes;  // [count, genome_length] token ids
   const int64_t count = genomes.size(0);
-  const int64_t vocab = models.gpt2->config().vocab_size;
-  if (!settings.genome_token_ids.empty() && count > 0) {
+  if (!settings.genome_token_ids.empty()) {
     // Genes index the configured alphabet of tokens.
-    const int64_t size = static_cast<int64_t>(settings.genome_token_ids.size());
-    const int64_t low = genomes.min().item<int64_t>();
-    const int64_t high = genomes.max().item<int64_t>();
-    if (low < 0 || high >= size) {
-      return InvalidArgumentError(where + "genes index genome_token_ids and must lie in [0, " +
-                                  std::to_string(size - 1) + "], got [" + std::to_string(low) +
-                                  ", " + std::to_string(high) + "]");
-    }
+    CG_RETURN_IF_ERROR(CheckRange(genomes, static_cast<int64_t>(settings.genome_token_ids.size()),
+                                  where + "genes index genome_token_ids and"));
     const at::Tensor alphabet = at::tensor(settings.genome_token_ids, at::kLong);
     genomes = alphabet.index_select(0, genomes.reshape({-1})).view(genomes.sizes());
   }
-  if (count > 0) {
-    const int64_t low = genomes.min().item<int64_t>();
-    const int64_t high = genomes.max().item<int64_t>();
-    if (low < 0 || high >= vocab) {
-      return InvalidArgumentError(where + "genome token ids must lie in [0, " +
-                                  std::to_string(vocab - 1) + "], got [" + std::to_string(low) +
-                                  ", " + std::to_string(high) + "]");
-    }
-  }
+  CG_RETURN_IF_ERROR(
+      CheckRange(genomes, models.gpt2->config().vocab_size, where + "genome token ids"));
 
   tracker->step = "caption scorer setup";
   models::CaptionScorerOptions options;

@@ -143,31 +143,30 @@ std::map<std::string, std::vector<int64_t>> ClipStateDictShapes(const ClipConfig
 }
 
 std::optional<ClipConfig> ReleasedClipConfig(std::string_view name) {
-  ClipConfig c;
-  c.context_length = 77;
-  c.vocab_size = 49408;
-  if (name == "ViT-B/32" || name == "ViT-B/16") {
-    c.embed_dim = 512;
-    c.vision_width = 768;
-    c.vision_layers = 12;
-    c.vision_heads = 12;
-    c.vision_patch_size = name == "ViT-B/32" ? 32 : 16;
-    c.image_resolution = 224;
-    c.transformer_width = 512;
-    c.transformer_heads = 8;
-    c.transformer_layers = 12;
-    return c;
-  }
-  if (name == "ViT-L/14" || name == "ViT-L/14@336px") {
-    c.embed_dim = 768;
-    c.vision_width = 1024;
-    c.vision_layers = 24;
-    c.vision_heads = 16;
-    c.vision_patch_size = 14;
-    c.image_resolution = name == "ViT-L/14" ? 224 : 336;
-    c.transformer_width = 768;
-    c.transformer_heads = 12;
-    c.transformer_layers = 12;
+  struct Released {
+    std::string_view name;
+    int64_t embed_dim, vision_width, vision_layers, patch, resolution, text_width, text_layers;
+  };
+  static constexpr Released kReleased[] = {
+      {"ViT-B/32", 512, 768, 12, 32, 224, 512, 12},
+      {"ViT-B/16", 512, 768, 12, 16, 224, 512, 12},
+      {"ViT-L/14", 768, 1024, 24, 14, 224, 768, 12},
+      {"ViT-L/14@336px", 768, 1024, 24, 14, 336, 768, 12},
+  };
+  for (const Released& r : kReleased) {
+    if (r.name != name) continue;
+    ClipConfig c;
+    c.embed_dim = r.embed_dim;
+    c.vision_width = r.vision_width;
+    c.vision_layers = r.vision_layers;
+    c.vision_heads = r.vision_width / 64;  // as build_model
+    c.vision_patch_size = r.patch;
+    c.image_resolution = r.resolution;
+    c.context_length = 77;
+    c.vocab_size = 49408;
+    c.transformer_width = r.text_width;
+    c.transformer_heads = r.text_width / 64;
+    c.transformer_layers = r.text_layers;
     return c;
   }
   return std::nullopt;

@@ -205,13 +205,19 @@ TEST(ModelEvaluatorTest, Biggan) {
   EXPECT_NE(result->similarity[0], result->similarity[1]);
 }
 
+// The img2txt target of the GPT-2 tests.
+v1::Target RedCircleImage() {
+  v1::Target image;
+  image.set_id("image:red_circle");
+  image.set_image_png(ReadBytes(DataPath("grids/red_circle.png")));
+  return image;
+}
+
 TEST(ModelEvaluatorTest, Gpt2Captions) {
   TempDir dir;
   const std::string weights = testing::WriteGpt2WithHeads(dir.File("gpt2.safetensors"));
   auto evaluator = MakeEvaluator();
-  v1::Target image;
-  image.set_id("image:red_circle");
-  image.set_image_png(ReadBytes(DataPath("grids/red_circle.png")));
+  const v1::Target image = RedCircleImage();
   const auto genomes = TokenGenomes(5, 20, 8);
   bool permanent = true;
   auto result = evaluator->Evaluate(
@@ -233,9 +239,7 @@ TEST(ModelEvaluatorTest, Gpt2TokenOutsideVocabularyIsPermanent) {
   TempDir dir;
   const std::string weights = testing::WriteGpt2WithHeads(dir.File("gpt2.safetensors"));
   auto evaluator = MakeEvaluator();
-  v1::Target image;
-  image.set_id("image:red_circle");
-  image.set_image_png(ReadBytes(DataPath("grids/red_circle.png")));
+  const v1::Target image = RedCircleImage();
   std::vector<std::vector<double>> genomes = TokenGenomes(2, 20, 9);
   genomes[1][3] = 50257;
   bool permanent = false;
@@ -251,9 +255,7 @@ TEST(ModelEvaluatorTest, Gpt2GenomeTokenIdsMapGenesToTokens) {
   TempDir dir;
   const std::string weights = testing::WriteGpt2WithHeads(dir.File("gpt2.safetensors"));
   auto evaluator = MakeEvaluator();
-  v1::Target image;
-  image.set_id("image:red_circle");
-  image.set_image_png(ReadBytes(DataPath("grids/red_circle.png")));
+  const v1::Target image = RedCircleImage();
   const std::vector<std::vector<double>> ids = TokenGenomes(4, 20, 10);
   // The alphabet: the ids these genomes use; the genes: each id's index in it.
   std::vector<double> alphabet;
