@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -120,20 +121,20 @@ StatusOr<Row> Measure(const Settings& s, int n, const std::string& self) {
   }
   // The measurement starts when every worker has connected: starting 64 processes that load
   // LibTorch takes seconds of CPU on a small machine, which says nothing about the coordinator.
-  std::atomic<bool> connected{false};
+  struct Window {
+    std::chrono::steady_clock::time_point start;
+    double cpu = 0;
+    int64_t evaluations = 0;  // already done when it opened
+  };
+  std::optional<Window> window;  // written by the watcher, read after it joined
   std::atomic<bool> done{false};
-  double window_cpu = 0;
-  int64_t window_evaluations = 0;
-  std::chrono::steady_clock::time_point window_start = start;
   std::thread watcher([&] {
     while (!done) {
       clipglass::v1::StatusReply reply;
       coord.FillStatus(&reply);
       if (static_cast<int>(reply.workers()) >= n) {
-        window_start = std::chrono::steady_clock::now();
-        window_cpu = CpuSeconds(RUSAGE_SELF);
-        window_evaluations = static_cast<int64_t>(reply.evaluations());
-        connected = true;
+        window = Window{std::chrono::steady_clock::now(), CpuSeconds(RUSAGE_SELF),
+                        static_cast<int64_t>(reply.evaluations())};
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -144,13 +145,13 @@ StatusOr<Row> Measure(const Settings& s, int n, const std::string& self) {
   const double end_cpu = CpuSeconds(RUSAGE_SELF);
   done = true;
   watcher.join();
-  if (!connected) {
+  if (!window) {
     return clipglass::InternalError("the sweep ended before all " + std::to_string(n) +
                                     " workers connected: raise --seconds");
   }
-  const double wall = std::chrono::duration<double>(end - window_start).count();
-  const double cpu = end_cpu - window_cpu;
-  row.startup = std::chrono::duration<double>(window_start - start).count();
+  const double wall = std::chrono::duration<double>(end - window->start).count();
+  const double cpu = end_cpu - window->cpu;
+  row.startup = std::chrono::duration<double>(window->start - start).count();
   for (pid_t pid : pids) waitpid(pid, nullptr, 0);
   if (!status.ok()) return status;
   StatusOr<clipglass::results::SweepRecord> record = clipglass::results::ReadArchive(archive);
@@ -159,7 +160,7 @@ StatusOr<Row> Measure(const Settings& s, int n, const std::string& self) {
   row.workers = n;
   for (const auto& run : record->runs) row.evaluations += run.evaluations;
   row.workers_evaluations = row.evaluations;
-  row.evaluations -= window_evaluations;
+  row.evaluations -= window->evaluations;
   row.wall = wall;
   row.coordinator_cpu = cpu;
   row.workers_cpu = CpuSeconds(RUSAGE_CHILDREN) - children_before;

@@ -147,13 +147,14 @@ Status ReadModel(const MapReader& model, const std::string& weights_dir, ModelSe
         for (const YAML::Node& item : list) {
           int64_t id = 0;
           CG_RETURN_IF_ERROR(NodeToInt(model.doc(), item, "an item of 'genome_token_ids'", &id));
-          if (id < 0 || id >= g.vocab_size || !seen.insert(id).second) {
-            return ErrorAt(
-                model.Where("genome_token_ids"),
-                fmt::format("'genome_token_ids': {} is {}", id,
-                            id < 0 || id >= g.vocab_size
-                                ? fmt::format("not in [0, vocab_size - 1 = {}]", g.vocab_size - 1)
-                                : std::string("listed twice")));
+          if (id < 0 || id >= g.vocab_size) {
+            return ErrorAt(model.Where("genome_token_ids"),
+                           fmt::format("'genome_token_ids': {} is not in [0, vocab_size - 1 = {}]",
+                                       id, g.vocab_size - 1));
+          }
+          if (!seen.insert(id).second) {
+            return ErrorAt(model.Where("genome_token_ids"),
+                           fmt::format("'genome_token_ids': {} is listed twice", id));
           }
           g.genome_token_ids.push_back(id);
         }
