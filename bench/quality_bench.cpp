@@ -18,6 +18,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -112,9 +113,28 @@ struct Row {
   std::string targets;
   std::map<int64_t, std::vector<double>> score_by_seed;
   std::map<int64_t, std::vector<double>> similarity_by_seed;
+  // Per attribute (shape, colour, background, size): runs that got it right, of `judged`.
+  std::array<int64_t, 4> attribute_hits{};
+  int64_t judged = 0;
   int64_t evaluations = 0;
   int64_t runs = 0;
+
+  void CountAttributes(const std::array<bool, 4>& hits) {
+    for (size_t i = 0; i < hits.size(); ++i) attribute_hits[i] += hits[i] ? 1 : 0;
+    ++judged;
+  }
 };
+
+// Which of the truth's four attributes a reading got right.
+std::array<bool, 4> AttributeHits(const world::Attributes& read, const world::Attributes& truth) {
+  return {read.shape == truth.shape, read.colour == truth.colour,
+          read.background == truth.background, read.size == truth.size};
+}
+std::array<bool, 4> AttributeHits(const world::ParsedCaption& read,
+                                  const world::Attributes& truth) {
+  return {read.shape == truth.shape, read.colour == truth.colour,
+          read.background == truth.background, read.size == truth.size};
+}
 
 std::vector<double> SeedMeans(const std::map<int64_t, std::vector<double>>& by_seed) {
   std::vector<double> out;
@@ -254,7 +274,7 @@ int main(int argc, char** argv) {
     auto it = rows.find(key);
     if (it == rows.end()) {
       order.push_back(key);
-      it = rows.emplace(key, Row{task, method, targets, {}, {}, 0, 0}).first;
+      it = rows.emplace(key, Row{task, method, targets, {}, {}}).first;
     }
     return it->second;
   };
@@ -274,12 +294,13 @@ int main(int argc, char** argv) {
       const std::string name = std::filesystem::path(target).filename().string();
       const auto truth = truth_of.find(name);
       if (truth == truth_of.end()) Die("run " + run.id + ": unknown target " + target);
-      const double correct =
-          world::ParseCaption(run.final_individual->caption).CountCorrect(truth->second) / 4.0;
+      const world::ParsedCaption parsed = world::ParseCaption(run.final_individual->caption);
+      const double correct = parsed.CountCorrect(truth->second) / 4.0;
       const bool random = override_name == "random";
       Row& row = row_for(random ? "3b" : "3a", "img2txt", random ? "random search" : "GA",
                          "held-out renders");
       row.score_by_seed[seed].push_back(correct);
+      row.CountAttributes(AttributeHits(parsed, truth->second));
       row.similarity_by_seed[seed].push_back(similarity);
       row.evaluations += run.evaluations;
       ++row.runs;
@@ -308,6 +329,7 @@ int main(int argc, char** argv) {
       Row& row = row_for(split_rank + rank, "txt2img", method, split + " captions");
       row.score_by_seed[seed].push_back(success);
       row.similarity_by_seed[seed].push_back(similarity);
+      row.CountAttributes(AttributeHits(judged[0].attributes, truth->second));
       if (split == "all") {
         row.evaluations += run.evaluations;
         ++row.runs;
@@ -323,9 +345,12 @@ int main(int argc, char** argv) {
   std::printf(
       "txt2img score: share of runs whose final image the referee reads as the caption "
       "(all 4 attributes); img2txt score: share of the render's 4 attributes the final "
-      "caption names correctly. mean +- sd over seeds.\n\n");
-  std::printf("| task | method | targets | score | CLIP similarity | evaluations/run |\n");
-  std::printf("| --- | --- | --- | --- | --- | --- |\n");
+      "caption names correctly. mean +- sd over seeds. shape/colour/bg/size: share of the "
+      "row's runs with that attribute right (referee for images, parser for captions).\n\n");
+  std::printf(
+      "| task | method | targets | score | CLIP similarity | shape/colour/bg/size | "
+      "evaluations/run |\n");
+  std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
   std::sort(order.begin(), order.end());
   for (const std::string& key : order) {
     const Row& row = rows.at(key);
@@ -333,9 +358,11 @@ int main(int argc, char** argv) {
     const Stat sim = MeanSd(SeedMeans(row.similarity_by_seed));
     const std::string evals =
         row.runs > 0 ? std::to_string(row.evaluations / row.runs) : std::string("");
-    std::printf("| %s | %s | %s | %.2f +- %.2f | %.3f +- %.3f | %s |\n", row.task.c_str(),
-                row.method.c_str(), row.targets.c_str(), score.mean, score.sd, sim.mean, sim.sd,
-                evals.c_str());
+    const double judged = static_cast<double>(std::max<int64_t>(row.judged, 1));
+    std::printf("| %s | %s | %s | %.2f +- %.2f | %.3f +- %.3f | %.2f/%.2f/%.2f/%.2f | %s |\n",
+                row.task.c_str(), row.method.c_str(), row.targets.c_str(), score.mean, score.sd,
+                sim.mean, sim.sd, row.attribute_hits[0] / judged, row.attribute_hits[1] / judged,
+                row.attribute_hits[2] / judged, row.attribute_hits[3] / judged, evals.c_str());
   }
   std::printf("\nheld-out captions:");
   for (const world::Attributes& a : held_out) std::printf(" \"%s\";", world::Caption(a, 0).c_str());

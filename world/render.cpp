@@ -14,15 +14,25 @@ struct Point {
   float y;
 };
 
+// Every shape covers the same area, the triangle's (3 sqrt(3) / 4 r^2), so that no model can tell
+// shapes apart by counting the pixels of the shape's colour (a tiny CLIP learned exactly that when
+// the circle had 2.4 times the triangle's area: docs/training/clip_gpt2.md). The triangle and the
+// diamond reach 1 r from the centre; the others are smaller, so every shape keeps inside the
+// margin the scene sampler leaves.
+constexpr float kCircleRadius = 0.6430371f;      // sqrt(A / pi)
+constexpr float kSquareHalfSide = 0.5698768f;    // sqrt(A) / 2
+constexpr float kDiamondHalfHeight = 0.9632675f;  // sqrt(A / 1.4): a 0.7 x 1 rhombus scaled to A
+constexpr float kDiamondHalfWidth = 0.7f * kDiamondHalfHeight;  // taller than wide: never a square
+
 // Inside test in the shape's own frame: (u, v) relative to the centre, in units of the radius.
 bool InsideUnitShape(Shape shape, float u, float v) {
   switch (shape) {
     case Shape::kCircle:
-      return u * u + v * v <= 1.0f;
+      return u * u + v * v <= kCircleRadius * kCircleRadius;
     case Shape::kSquare:
-      return std::fabs(u) <= 0.8f && std::fabs(v) <= 0.8f;
-    case Shape::kDiamond:  // a rhombus taller than wide: no rotated square passes for one
-      return std::fabs(u) / 0.7f + std::fabs(v) <= 1.0f;
+      return std::fabs(u) <= kSquareHalfSide && std::fabs(v) <= kSquareHalfSide;
+    case Shape::kDiamond:
+      return std::fabs(u) / kDiamondHalfWidth + std::fabs(v) / kDiamondHalfHeight <= 1.0f;
     case Shape::kTriangle: {
       // Equilateral, pointing up, circumradius 1: vertices at angles 90, 210, 330 degrees.
       constexpr float kHalf = 0.8660254f;  // sqrt(3) / 2

@@ -7,8 +7,9 @@
 
 namespace clipglass::world {
 
-// A `side` x `side` image (side >= 8); the shape's nominal radius is 0.20 (small) or 0.34 (large)
-// of the side, times the scene's scale jitter.
+// A `side` x `side` image (side >= 8); the shape's nominal radius r is 0.20 (small) or 0.34 (large)
+// of the side, times the scene's scale jitter. Every shape covers the same area (the equilateral
+// triangle's of circumradius r) and reaches at most r from the centre.
 RgbImage RenderScene(const Scene& scene, int side);
 
 }  // namespace clipglass::world

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdlib>
+#include <vector>
 
 #include "world/dataset.h"
 
@@ -90,27 +92,49 @@ TEST(RenderTest, LargeCoversMoreThanSmall) {
 }
 
 TEST(RenderTest, ShapesDifferWhereTheirOutlinesDiffer) {
-  // side 100, large: radius 34 px around (50, 50).
+  // side 100, large: radius r = 34 px around (50, 50). Circle radius 0.643 r = 21.9 px, square
+  // half-side 0.570 r = 19.4 px, diamond 0.963 r = 32.8 px tall and 22.9 px wide (half), triangle
+  // apex 1 r up, base 0.5 r = 17 px down.
   auto at = [](Shape shape, int x, int y) {
     return Pixel(RenderScene(Centred(shape, Colour::kWhite, Colour::kBlack, Size::kLarge), 100), x,
                  y);
   };
   const auto white = ColourRgb(Colour::kWhite);
   const auto black = ColourRgb(Colour::kBlack);
-  // Near the square's corner (0.7 r diagonally): inside the square only.
-  EXPECT_EQ(at(Shape::kSquare, 50 + 24, 50 + 24), white);
-  EXPECT_EQ(at(Shape::kCircle, 50 + 24, 50 + 24), black);
-  EXPECT_EQ(at(Shape::kDiamond, 50 + 24, 50 + 24), black);
-  // Straight right at 0.9 r: inside the circle, outside the square (0.8 r) and the diamond (0.7 r).
-  EXPECT_EQ(at(Shape::kCircle, 50 + 31, 50), white);
-  EXPECT_EQ(at(Shape::kSquare, 50 + 31, 50), black);
-  EXPECT_EQ(at(Shape::kDiamond, 50 + 31, 50), black);
-  // Straight up at 0.9 r: inside the diamond's tip and the triangle's apex region.
+  // Near the square's corner (17 px diagonally): inside the square only.
+  EXPECT_EQ(at(Shape::kSquare, 50 + 17, 50 + 17), white);
+  EXPECT_EQ(at(Shape::kCircle, 50 + 17, 50 + 17), black);
+  EXPECT_EQ(at(Shape::kDiamond, 50 + 17, 50 + 17), black);
+  // Straight right at 20 px: inside the circle and the diamond, outside the square; the triangle
+  // (20 px wide there) ends before 22 px.
+  EXPECT_EQ(at(Shape::kCircle, 50 + 20, 50), white);
+  EXPECT_EQ(at(Shape::kDiamond, 50 + 20, 50), white);
+  EXPECT_EQ(at(Shape::kSquare, 50 + 20, 50), black);
+  EXPECT_EQ(at(Shape::kTriangle, 50 + 22, 50), black);
+  // Straight up at 30 px: inside the diamond's tip and the triangle's apex only.
   EXPECT_EQ(at(Shape::kDiamond, 50, 50 - 30), white);
   EXPECT_EQ(at(Shape::kTriangle, 50, 50 - 30), white);
-  // Straight down at 0.7 r: below the triangle's base (0.5 r), inside the diamond.
+  EXPECT_EQ(at(Shape::kCircle, 50, 50 - 30), black);
+  EXPECT_EQ(at(Shape::kSquare, 50, 50 - 30), black);
+  // Straight down at 24 px: below the triangle's base, inside the diamond.
   EXPECT_EQ(at(Shape::kTriangle, 50, 50 + 24), black);
   EXPECT_EQ(at(Shape::kDiamond, 50, 50 + 24), white);
+}
+
+TEST(RenderTest, EveryShapeCoversTheSameArea) {
+  // Equal areas take away the pixel count of the shape's colour as a cue to the shape.
+  std::vector<int> areas;
+  for (int s = 0; s < kNumShapes; ++s) {
+    const Shape shape = static_cast<Shape>(s);
+    areas.push_back(CountColour(
+        RenderScene(Centred(shape, Colour::kWhite, Colour::kBlack, Size::kLarge), 200),
+        Colour::kWhite));
+  }
+  const auto [lo, hi] = std::minmax_element(areas.begin(), areas.end());
+  // Triangle area 1.299 r^2 at r = 68 px: ~6,000 px; only the edge pixels (not counted) differ.
+  EXPECT_GT(*lo, 5500);
+  EXPECT_LT(*hi - *lo, *lo / 50) << "areas " << areas[0] << " " << areas[1] << " " << areas[2]
+                                 << " " << areas[3];
 }
 
 TEST(RenderTest, EdgesAreAntiAliased) {
