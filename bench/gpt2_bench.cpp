@@ -11,6 +11,10 @@
 //
 // Run (the binary sets OMP_WAIT_POLICY=PASSIVE itself by re-executing, as the CLI does):
 //   build/bench/gpt2_bench [--batches 25,100] [--threads N] [--repeats R] [--no-uncached]
+//                          [--compare-blas]
+// --compare-blas also times every mode with the weights' products on LibTorch's BLAS (OpenBLAS,
+// repacking the weights per call) instead of oneDNN with weights packed once: the baseline of the
+// packed weights, measured in the same run.
 // Ref: Radford et al. 2019 (GPT-2 small); clip-glass models.py GPT2.generate.
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -32,6 +36,7 @@
 #include "bench/matmul_peak.h"
 #include "cli/process_setup.h"
 #include "worker/models/gpt2.h"
+#include "worker/models/packed_linear.h"
 #include "worker/models/torch_runtime.h"
 
 namespace clipglass::models {
@@ -83,6 +88,7 @@ struct Flags {
   int threads = 0;
   int repeats = 3;
   bool uncached = true;
+  bool compare_blas = false;
 };
 
 bool ParseFlags(int argc, char** argv, Flags& flags) {
@@ -100,10 +106,12 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
       flags.repeats = std::max(1, std::atoi(argv[++i]));
     } else if (arg == "--no-uncached") {
       flags.uncached = false;
+    } else if (arg == "--compare-blas") {
+      flags.compare_blas = true;
     } else {
       std::fprintf(stderr,
                    "usage: gpt2_bench [--batches 25,100] [--threads N] [--repeats R] "
-                   "[--no-uncached]\n");
+                   "[--no-uncached] [--compare-blas]\n");
       return false;
     }
   }
@@ -131,58 +139,75 @@ int Run(const Flags& flags) {
       threads, wait_policy ? wait_policy : "(unset)", core_name ? core_name() : "(none)", peak);
   std::printf(
       "captions: %lld-token contexts + %lld greedy tokens; GFLOP/caption: %.2f cached, "
-      "%.2f uncached\n\n",
+      "%.2f uncached\n",
       static_cast<long long>(kContext), static_cast<long long>(kNewTokens),
       CaptionFlops(config, true) / 1e9, CaptionFlops(config, false) / 1e9);
   // cpu-s/batch: CPU seconds of all threads; close to threads x s/batch on an idle machine, much
   // lower when other processes share the cores (then s/batch overstates the cost).
-  std::printf("%6s  %-9s  %9s  %11s  %10s  %8s  %6s\n", "batch", "mode", "s/batch", "cpu-s/batch",
+
+  std::printf("weights' products: %s\n\n",
+              PackedLinear::Compiled() ? "oneDNN, packed once (blas rows: OpenBLAS, as before)"
+                                       : "LibTorch's BLAS (built without oneDNN)");
+  std::printf("%6s  %-14s  %9s  %11s  %10s  %8s  %6s\n", "batch", "mode", "s/batch", "cpu-s/batch",
               "captions/s", "GFLOP/s", "peak");
 
   at::Generator generator = at::make_generator<at::CPUGeneratorImpl>(2);
   for (const int64_t batch : flags.batches) {
     const at::Tensor context =
         at::randint(0, config.vocab_size, {batch, kContext}, generator, at::kLong);
-    double cached_rate = 0;
+    // captions/s per (cache, packed) mode, for the speed-up lines.
+    double rates[2][2] = {{0, 0}, {0, 0}};
     for (const bool cache : {true, false}) {
       if (!cache && !flags.uncached) continue;
-      Gpt2GenerateOptions options;
-      options.new_tokens = kNewTokens;
-      options.use_cache = cache;
-      // One warm-up batch for the cached mode (allocator, BLAS buffers); the uncached mode is
-      // long enough to need none and is timed once.
-      if (cache && !model.Generate(context, options).ok()) return 1;
-      const int repeats = cache ? flags.repeats : 1;
-      double best = 1e30;
-      double best_cpu = 0;
-      for (int r = 0; r < repeats; ++r) {
-        const double cpu_start = CpuSeconds();
-        const auto start = Clock::now();
-        auto out = model.Generate(context, options);
-        const double seconds = Seconds(start, Clock::now());
-        const double cpu = CpuSeconds() - cpu_start;
-        if (!out.ok()) {
-          std::fprintf(stderr, "gpt2_bench: %s\n", out.status().ToString().c_str());
-          return 1;
+      for (const bool packed : {true, false}) {
+        if (!packed && !(flags.compare_blas && PackedLinear::Compiled())) continue;
+        PackedLinear::SetEnabled(packed);
+        Gpt2GenerateOptions options;
+        options.new_tokens = kNewTokens;
+        options.use_cache = cache;
+        // One warm-up batch for the cached mode (allocator, BLAS buffers, packing); the uncached
+        // mode is long enough to need none and is timed once.
+        if (cache && !model.Generate(context, options).ok()) return 1;
+        const int repeats = cache ? flags.repeats : 1;
+        double best = 1e30;
+        double best_cpu = 0;
+        for (int r = 0; r < repeats; ++r) {
+          const double cpu_start = CpuSeconds();
+          const auto start = Clock::now();
+          auto out = model.Generate(context, options);
+          const double seconds = Seconds(start, Clock::now());
+          const double cpu = CpuSeconds() - cpu_start;
+          if (!out.ok()) {
+            std::fprintf(stderr, "gpt2_bench: %s\n", out.status().ToString().c_str());
+            return 1;
+          }
+          if (seconds < best) {
+            best = seconds;
+            best_cpu = cpu;
+          }
         }
-        if (seconds < best) {
-          best = seconds;
-          best_cpu = cpu;
-        }
+        const double rate = static_cast<double>(batch) / best;
+        rates[cache][packed] = rate;
+        const double gflops = rate * CaptionFlops(config, cache) / 1e9;
+        const std::string mode =
+            std::string(cache ? "cache" : "no-cache") + (packed ? "" : "-blas");
+        std::printf("%6lld  %-14s  %9.3f  %11.3f  %10.2f  %8.1f  %5.0f%%\n",
+                    static_cast<long long>(batch), mode.c_str(), best, best_cpu, rate, gflops,
+                    100 * gflops / peak);
+        std::fflush(stdout);
       }
-      const double rate = static_cast<double>(batch) / best;
-      const double gflops = rate * CaptionFlops(config, cache) / 1e9;
-      std::printf("%6lld  %-9s  %9.3f  %11.3f  %10.2f  %8.1f  %5.0f%%\n",
-                  static_cast<long long>(batch), cache ? "cache" : "no-cache", best, best_cpu, rate,
-                  gflops, 100 * gflops / peak);
-      std::fflush(stdout);
-      if (cache) {
-        cached_rate = rate;
-      } else {
-        std::printf("%6lld  cache speed-up %.1fx measured, %.1fx predicted by the FLOP ratio\n",
-                    static_cast<long long>(batch), cached_rate / rate,
-                    CaptionFlops(config, false) / CaptionFlops(config, true));
-      }
+    }
+    PackedLinear::SetEnabled(true);
+    if (flags.uncached) {
+      std::printf("%6lld  cache speed-up %.1fx measured, %.1fx predicted by the FLOP ratio\n",
+                  static_cast<long long>(batch), rates[1][1] / rates[0][1],
+                  CaptionFlops(config, false) / CaptionFlops(config, true));
+    }
+    if (rates[1][0] > 0) {
+      std::printf("%6lld  packed weights vs OpenBLAS: cached %.2fx", static_cast<long long>(batch),
+                  rates[1][1] / rates[1][0]);
+      if (rates[0][0] > 0) std::printf(", uncached %.2fx", rates[0][1] / rates[0][0]);
+      std::printf("\n");
     }
   }
   return 0;

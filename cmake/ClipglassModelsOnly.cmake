@@ -14,6 +14,7 @@ set(CLIPGLASS_BUILD_TESTS OFF)
 set(CLIPGLASS_BUILD_BENCH OFF)
 find_package(Threads REQUIRED)
 find_package(Torch REQUIRED)
+find_package(dnnl CONFIG QUIET)  # absent with a pip LibTorch: GPT-2 then uses LibTorch's BLAS
 
 if(CLIPGLASS_THIRD_PARTY_DIR)
   foreach(header fmt/format.h fmt/format-inl.h nlohmann/json.hpp)

@@ -29,8 +29,8 @@ packages=(
   # images and figures
   libpng-dev libfreetype-dev fonts-dejavu-core
 )
-# LibTorch (CPU)
-[ "$with_torch" = 0 ] || packages+=(libtorch-dev)
+# LibTorch (CPU), and the headers of the oneDNN it links (GPT-2 packs its weights with it)
+[ "$with_torch" = 0 ] || packages+=(libtorch-dev libdnnl-dev)
 if [ "$build_only" = 0 ]; then
   packages+=(
     # tests and benchmarks

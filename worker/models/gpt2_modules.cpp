@@ -42,10 +42,7 @@ Conv1DImpl::Conv1DImpl(int64_t in_features, int64_t out_features) {
 }
 
 at::Tensor Conv1DImpl::forward(const at::Tensor& x) {
-  std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end());
-  out_shape.back() = weight.size(1);
-  // [N, in] @ [in, out] + [out] -> [N, out], N = product of the leading dims.
-  return at::addmm(bias, x.reshape({-1, x.size(-1)}), weight).view(out_shape);
+  return Linear(*packed, x, weight, WeightLayout::kInOut, bias);  // [..., in] @ [in, out] + [out]
 }
 
 AttentionImpl::AttentionImpl(const Gpt2Config& config) : n_head(config.n_head) {
@@ -151,7 +148,8 @@ at::Tensor TransformerImpl::forward(const at::Tensor& input_ids, KvCache& cache)
 }
 
 at::Tensor TransformerImpl::Logits(const at::Tensor& hidden) {
-  return at::matmul(hidden, wte->weight.t());  // [..., C] @ [C, V] -> [..., V]
+  // [..., C] @ wte^T [C, V] -> [..., V]
+  return Linear(*packed_head, hidden, wte->weight, WeightLayout::kOutIn, at::Tensor());
 }
 
 }  // namespace clipglass::models::gpt2

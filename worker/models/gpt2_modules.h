@@ -14,9 +14,11 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "worker/models/gpt2.h"
+#include "worker/models/packed_linear.h"
 
 namespace clipglass::models::gpt2 {
 
@@ -41,6 +43,8 @@ struct Conv1DImpl : torch::nn::Module {
 
   at::Tensor weight;  // [in, out]
   at::Tensor bias;    // [out]
+  // The weight packed once for inference on the CPU (training keeps LibTorch's ops).
+  std::unique_ptr<PackedLinear> packed = std::make_unique<PackedLinear>();
 };
 TORCH_MODULE(Conv1D);
 
@@ -97,6 +101,7 @@ struct TransformerImpl : torch::nn::Module {
   torch::nn::Embedding wpe{nullptr};  // [n_positions, C]
   torch::nn::ModuleList h{nullptr};   // n_layer Blocks
   torch::nn::LayerNorm ln_f{nullptr};
+  std::unique_ptr<PackedLinear> packed_head = std::make_unique<PackedLinear>();  // wte^T, packed
 };
 TORCH_MODULE(Transformer);
 

@@ -1,0 +1,176 @@
+#include "worker/models/packed_linear.h"
+
+#include <ATen/Parallel.h>
+#include <c10/core/GradMode.h>
+
+#include <atomic>
+#include <map>
+#include <unordered_map>
+#include <vector>
+
+#ifdef CLIPGLASS_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
+
+namespace clipglass::models {
+
+namespace {
+std::atomic<bool> enabled{true};
+}  // namespace
+
+void PackedLinear::SetEnabled(bool on) { enabled.store(on); }
+
+#ifdef CLIPGLASS_HAVE_DNNL
+
+namespace {
+
+dnnl::engine& CpuEngine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::memory::desc RowMajor(int64_t rows, int64_t cols) {
+  return dnnl::memory::desc({rows, cols}, dnnl::memory::data_type::f32,
+                            dnnl::memory::format_tag::ab);
+}
+
+}  // namespace
+
+struct PackedLinear::Packed {
+  // What was packed: a different pointer, layout or version means a different weight.
+  const void* source = nullptr;
+  int64_t in = 0;
+  int64_t out = 0;
+  bool transposed = false;
+  uint32_t version = 0;
+  bool has_bias = false;  // part of the primitive: each call site passes a bias always or never
+
+  dnnl::memory::desc weights_desc;  // the blocked layout oneDNN chose
+  dnnl::memory weights;             // the packed copy (owned by oneDNN)
+  std::mutex mutex;
+  std::map<int64_t, dnnl::matmul> by_rows;  // GUARDED_BY(mutex): one primitive per row count
+
+  dnnl::matmul::primitive_desc Describe(int64_t rows,
+                                        const dnnl::memory::desc& weights_layout) const {
+    const dnnl::memory::desc bias_desc = has_bias ? RowMajor(1, out) : dnnl::memory::desc();
+    return dnnl::matmul::primitive_desc(
+        dnnl::matmul::desc(RowMajor(rows, in), weights_layout, bias_desc, RowMajor(rows, out)),
+        CpuEngine());
+  }
+
+  dnnl::matmul& For(int64_t rows) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = by_rows.find(rows);
+    if (it == by_rows.end()) {
+      // Every row count takes the one packed layout (the brgemm kernels accept it for any M).
+      it = by_rows.emplace(rows, dnnl::matmul(Describe(rows, weights_desc))).first;
+    }
+    return it->second;
+  }
+};
+
+PackedLinear::PackedLinear() = default;
+PackedLinear::~PackedLinear() = default;
+
+bool PackedLinear::Compiled() { return true; }
+
+bool PackedLinear::Applies(const at::Tensor& x, const at::Tensor& weight) {
+  return enabled.load(std::memory_order_relaxed) && !c10::GradMode::is_enabled() && x.is_cpu() &&
+         weight.is_cpu() && x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat &&
+         weight.dim() == 2 && weight.is_contiguous();
+}
+
+std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor& weight,
+                                                              bool transposed, bool has_bias) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Tensors made under c10::InferenceMode keep no version counter (LibTorch forbids writing them
+  // outside that mode); their pointer and shape are the identity.
+  const uint32_t version = weight.is_inference() ? 0 : weight._version();
+  const int64_t in = transposed ? weight.size(1) : weight.size(0);
+  const int64_t out = transposed ? weight.size(0) : weight.size(1);
+  if (packed_ != nullptr && packed_->source == weight.data_ptr() && packed_->in == in &&
+      packed_->out == out && packed_->transposed == transposed && packed_->version == version &&
+      packed_->has_bias == has_bias) {
+    return packed_;
+  }
+  auto packed = std::make_shared<Packed>();
+  packed->source = weight.data_ptr();
+  packed->in = in;
+  packed->out = out;
+  packed->transposed = transposed;
+  packed->version = version;
+  packed->has_bias = has_bias;
+  // Let oneDNN choose the layout for a typical decoding batch; every row count then reuses it.
+  const dnnl::memory::desc any({packed->in, packed->out}, dnnl::memory::data_type::f32,
+                               dnnl::memory::format_tag::any);
+  packed->weights_desc = packed->Describe(32, any).weights_desc();
+  packed->weights = dnnl::memory(packed->weights_desc, CpuEngine());
+  // The source as it lies in memory, seen as [in, out]: row-major, or [out, in] row-major read
+  // through the transposing strides.
+  const dnnl::memory::dims strides =
+      transposed ? dnnl::memory::dims{1, in} : dnnl::memory::dims{out, 1};
+  const dnnl::memory::desc source_desc({in, out}, dnnl::memory::data_type::f32, strides);
+  dnnl::memory source(source_desc, CpuEngine(), weight.data_ptr());
+  dnnl::stream stream(CpuEngine());
+  dnnl::reorder(source, packed->weights).execute(stream, source, packed->weights);
+  stream.wait();
+  packed_ = packed;
+  return packed_;
+}
+
+at::Tensor PackedLinear::Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
+                                 const at::Tensor& bias) {
+  const at::Tensor rows_in = x.contiguous();  // [M, in]
+  const int64_t rows = rows_in.size(0);
+  at::Tensor y = at::empty({rows, weight.size(transposed ? 0 : 1)}, rows_in.options());  // [M, out]
+  if (rows == 0) return y;
+  const std::shared_ptr<Packed> packed = PackedFor(weight, transposed, bias.defined());
+  dnnl::matmul& matmul = packed->For(rows);
+  dnnl::memory src(RowMajor(rows, packed->in), CpuEngine(), rows_in.data_ptr());
+  dnnl::memory dst(RowMajor(rows, packed->out), CpuEngine(), y.data_ptr());
+  std::unordered_map<int, dnnl::memory> args = {
+      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed->weights}, {DNNL_ARG_DST, dst}};
+  const at::Tensor bias_row = bias.defined() ? bias.contiguous() : at::Tensor();
+  if (bias.defined()) {
+    args.emplace(DNNL_ARG_BIAS,
+                 dnnl::memory(RowMajor(1, packed->out), CpuEngine(), bias_row.data_ptr()));
+  }
+  dnnl::stream stream(CpuEngine());
+  matmul.execute(stream, args);
+  stream.wait();
+  return y;
+}
+
+#else  // no oneDNN: LibTorch's BLAS serves every call
+
+struct PackedLinear::Packed {};
+PackedLinear::PackedLinear() = default;
+PackedLinear::~PackedLinear() = default;
+bool PackedLinear::Compiled() { return false; }
+bool PackedLinear::Applies(const at::Tensor&, const at::Tensor&) { return false; }
+std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor&, bool, bool) {
+  return nullptr;
+}
+at::Tensor PackedLinear::Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
+                                 const at::Tensor& bias) {
+  const at::Tensor in_out = transposed ? weight.t() : weight;
+  return bias.defined() ? at::addmm(bias, x, in_out) : at::matmul(x, in_out);
+}
+
+#endif
+
+at::Tensor Linear(PackedLinear& packed, const at::Tensor& x, const at::Tensor& weight,
+                  WeightLayout layout, const at::Tensor& bias) {
+  const bool transposed = layout == WeightLayout::kOutIn;
+  std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end());
+  out_shape.back() = weight.size(transposed ? 0 : 1);
+  const at::Tensor rows = x.reshape({-1, x.size(-1)});  // [N, in], N = product of leading dims
+  if (PackedLinear::Applies(rows, weight)) {
+    return packed.Forward(rows, weight, transposed, bias).view(out_shape);
+  }
+  const at::Tensor in_out = transposed ? weight.t() : weight;  // [in, out]
+  const at::Tensor y = bias.defined() ? at::addmm(bias, rows, in_out) : at::matmul(rows, in_out);
+  return y.view(out_shape);
+}
+
+}  // namespace clipglass::models
