@@ -17,11 +17,12 @@
 // the fraction of peak uses the executed count.
 //
 // Run (about three minutes by default on 2 cores):
-//   OMP_WAIT_POLICY=PASSIVE build/bench/biggan_bench [--threads=N] [--models=deep-256,deep-512]
+//   build/bench/biggan_bench [--threads=N] [--models=deep-256,deep-512]
 //       [--batches=1,2,4,8,16] [--big-batches=1,8] [--reps=2] [--layout=nhwc|nchw]
 //       [--up-conv=subpixel|plain]
 // --batches applies to 128/256 px, --big-batches to 512 px (a batch of 16 at 512 px holds several
-// 2 GB activations). The process re-executes itself with OMP_WAIT_POLICY=PASSIVE when it is unset.
+// 2 GB activations). The process re-executes itself with
+// GOMP_SPINCOUNT=3000 unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set (cli/process_setup.h).
 // Ref: huggingface/pytorch-pretrained-BigGAN config.py / model.py; our FLOP accounting.
 #include <ATen/ATen.h>
 

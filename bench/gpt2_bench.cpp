@@ -9,7 +9,7 @@
 // The reference point (TOOLCHAIN.md): the original Python loop made 5.3 captions/s for a
 // population of 100 at this size on these machines.
 //
-// Run (the binary sets OMP_WAIT_POLICY=PASSIVE itself by re-executing, as the CLI does):
+// Run (the binary sets GOMP_SPINCOUNT=3000 itself by re-executing, as the CLI does):
 //   build/bench/gpt2_bench [--batches 25,100] [--threads N] [--repeats R] [--no-uncached]
 //                          [--compare-blas]
 // --compare-blas also times every mode with the weights' products on LibTorch's BLAS (OpenBLAS,
@@ -121,6 +121,7 @@ bool ParseFlags(int argc, char** argv, Flags& flags) {
 int Run(const Flags& flags) {
   const int threads = ConfigureTorchThreads(flags.threads);
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  const char* spin_count = std::getenv("GOMP_SPINCOUNT");
   const double peak = bench::MeasureMatmulPeakGflops(5);
   const Gpt2Config config = Gpt2Config::Small();
   auto loaded = Gpt2::WithRandomWeights(config, /*seed=*/1);
@@ -135,8 +136,10 @@ int Run(const Flags& flags) {
   using CoreName = char* (*)();
   const auto core_name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
   std::printf(
-      "threads %d, OMP_WAIT_POLICY=%s, OpenBLAS kernels %s, at::mm 2048^3 peak %.1f GFLOP/s\n",
-      threads, wait_policy ? wait_policy : "(unset)", core_name ? core_name() : "(none)", peak);
+      "threads %d, OMP_WAIT_POLICY=%s, GOMP_SPINCOUNT=%s, OpenBLAS kernels %s, at::mm 2048^3 peak "
+      "%.1f GFLOP/s\n",
+      threads, wait_policy ? wait_policy : "(unset)", spin_count ? spin_count : "(unset)",
+      core_name ? core_name() : "(none)", peak);
   std::printf(
       "captions: %lld-token contexts + %lld greedy tokens; GFLOP/caption: %.2f cached, "
       "%.2f uncached\n",

@@ -11,9 +11,13 @@
 // Everything runs through the real runtime, as `clipglass run` does: one grid, the coordinator and
 // in-process workers over gRPC on 127.0.0.1, then the finals are read back from the HDF5 archive.
 // Per seed, each method's score is averaged over its targets; the table gives mean and sample
-// standard deviation over the seeds. docs/demo_world.md shows a table and the command.
+// standard deviation over the seeds, and per attribute how many runs got it right. Last, the
+// generator's coverage: how many of 4096 samples of G the referee reads as each caption (a caption
+// G never draws caps every method). docs/demo_world.md shows a table and the command.
 //
 //   build/bench/quality_bench [--seeds 3] [--population 16] [--generations 40] [--workers 2]
+//                             [--coverage-samples 4096]
+#include <ATen/CPUGeneratorImpl.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -37,6 +41,7 @@
 #include "results/archive.h"
 #include "results/run_view.h"
 #include "train/referee.h"
+#include "worker/models/stylegan2.h"
 #include "worker/runtime/worker_client.h"
 #include "world/captions.h"
 #include "world/dataset.h"
@@ -63,6 +68,7 @@ struct Flags {
   int workers = 2;
   int threads = 1;  // per worker
   bool skip_img2txt = false;
+  int64_t coverage_samples = 4096;  // G samples for the coverage line (0: none)
 };
 
 [[noreturn]] void Die(const std::string& message) {
@@ -142,6 +148,34 @@ std::vector<double> SeedMeans(const std::map<int64_t, std::vector<double>>& by_s
   return out;
 }
 
+// How often G draws each caption at all: `samples` z ~ N(0, 1) clamped to the genome's [-3, 3]
+// (what the configs' search samples), const noise, psi 1, read by the referee. A caption G never
+// draws bounds every method's referee score for it, whatever the search.
+std::vector<int64_t> GeneratorCoverage(const std::string& generator_path,
+                                       const train::Referee& referee,
+                                       const std::vector<world::Attributes>& captions,
+                                       int64_t samples) {
+  StatusOr<std::unique_ptr<models::Stylegan2Generator>> generator =
+      models::Stylegan2Generator::Load(generator_path);
+  Check(generator.status());
+  c10::InferenceMode inference;
+  at::Generator rng = at::make_generator<at::CPUGeneratorImpl>(12345);
+  std::vector<int64_t> hits(captions.size(), 0);
+  constexpr int64_t kChunk = 256;
+  for (int64_t start = 0; start < samples; start += kChunk) {
+    const int64_t count = std::min(kChunk, samples - start);
+    const at::Tensor z =
+        at::randn({count, (*generator)->config().z_dim}, rng).clamp(-3.0, 3.0);  // [B, z]
+    StatusOr<at::Tensor> images = (*generator)->SynthesizeFromZ(z);              // [B, 3, R, R]
+    Check(images.status());
+    const at::Tensor unit = ((*images).clamp(-1.0, 1.0) + 1.0) / 2.0;  // [-1, 1] -> [0, 1]
+    for (const train::RefereeJudgement& judged : referee.Judge(unit)) {
+      for (size_t c = 0; c < captions.size(); ++c) hits[c] += judged.attributes == captions[c];
+    }
+  }
+  return hits;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -165,6 +199,9 @@ int main(int argc, char** argv) {
   app.add_option("--workers", flags.workers, "In-process workers")->capture_default_str();
   app.add_option("--threads", flags.threads, "LibTorch threads per worker")->capture_default_str();
   app.add_flag("--skip-img2txt", flags.skip_img2txt, "Text to image only");
+  app.add_option("--coverage-samples", flags.coverage_samples,
+                 "G samples the referee reads for the coverage line (0: skip)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (flags.weights_dir.empty()) flags.weights_dir = flags.source_dir + "/weights";
   if (flags.configs_dir.empty()) flags.configs_dir = flags.source_dir + "/configs";
@@ -363,6 +400,19 @@ int main(int argc, char** argv) {
                 row.task.c_str(), row.method.c_str(), row.targets.c_str(), score.mean, score.sd,
                 sim.mean, sim.sd, row.attribute_hits[0] / judged, row.attribute_hits[1] / judged,
                 row.attribute_hits[2] / judged, row.attribute_hits[3] / judged, evals.c_str());
+  }
+  if (flags.coverage_samples > 0) {
+    const std::vector<int64_t> coverage =
+        GeneratorCoverage(flags.weights_dir + "/demo/stylegan2_G.safetensors", **referee,
+                          caption_attributes, flags.coverage_samples);
+    std::printf("\ngenerator coverage: of %lld samples of G (z ~ N(0, 1)), the referee reads",
+                static_cast<long long>(flags.coverage_samples));
+    for (size_t c = 0; c < coverage.size(); ++c) {
+      std::printf("%s \"%s\" in %lld", c == 0 ? "" : ";",
+                  world::Caption(caption_attributes[c], 0).c_str(),
+                  static_cast<long long>(coverage[c]));
+    }
+    std::printf("\n");
   }
   std::printf("\nheld-out captions:");
   for (const world::Attributes& a : held_out) std::printf(" \"%s\";", world::Caption(a, 0).c_str());

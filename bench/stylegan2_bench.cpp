@@ -19,11 +19,11 @@
 // (modulation, demodulation, noise, bias, activation) is not counted.
 //
 // Run (a few minutes by default):
-//   OMP_WAIT_POLICY=PASSIVE build/bench/stylegan2_bench [--threads=N] [--models=256,ffhq-1024]
+//   build/bench/stylegan2_bench [--threads=N] [--models=256,ffhq-1024]
 //       [--batches=1,2,4,8,16] [--big-batches=1,4] [--modconv=shared|grouped] [--no-d]
 // --batches applies to the 256 px model, --big-batches to the 512 and 1024 px ones (their
 // activations at batch 16 take several GB). The process re-executes itself with
-// OMP_WAIT_POLICY=PASSIVE when it is unset.
+// GOMP_SPINCOUNT=3000 unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set (cli/process_setup.h).
 // Ref: NVlabs/stylegan2-ada-pytorch training/networks.py (channels_dict), our FLOP accounting.
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>

@@ -8,10 +8,10 @@
 namespace clipglass::cli {
 
 void PrepareProcess(int argc, char** argv) {
-  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
-    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr && std::getenv("GOMP_SPINCOUNT") == nullptr) {
+    ::setenv("GOMP_SPINCOUNT", "3000", 1);
     ::execv("/proc/self/exe", argv);
-    // If re-execution fails we simply go on with the default policy.
+    // If re-execution fails we simply go on with libgomp's default.
   }
   // glibc returns large tensors to the OS on every free by default; keep them (3.5x on a conv net).
   ::mallopt(M_MMAP_THRESHOLD, 1 << 30);

@@ -64,7 +64,7 @@ struct ClipTrainOptions {
   int64_t embed_dim = 64;
 
   // Optimisation.
-  int64_t steps = 2000;        // optimiser steps
+  int64_t steps = 4000;        // optimiser steps
   int64_t batch = 96;          // image/caption pairs per step
   double lr = 1e-3;            // AdamW peak learning rate
   double weight_decay = 0.1;   // on weight matrices only

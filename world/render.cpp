@@ -19,8 +19,8 @@ struct Point {
 // the circle had 2.4 times the triangle's area: docs/training/clip_gpt2.md). The triangle and the
 // diamond reach 1 r from the centre; the others are smaller, so every shape keeps inside the
 // margin the scene sampler leaves.
-constexpr float kCircleRadius = 0.6430371f;      // sqrt(A / pi)
-constexpr float kSquareHalfSide = 0.5698768f;    // sqrt(A) / 2
+constexpr float kCircleRadius = 0.6430371f;       // sqrt(A / pi)
+constexpr float kSquareHalfSide = 0.5698768f;     // sqrt(A) / 2
 constexpr float kDiamondHalfHeight = 0.9632675f;  // sqrt(A / 1.4): a 0.7 x 1 rhombus scaled to A
 constexpr float kDiamondHalfWidth = 0.7f * kDiamondHalfHeight;  // taller than wide: never a square
 

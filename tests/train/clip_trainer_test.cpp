@@ -227,7 +227,9 @@ TEST(ClipTrainerTest, ContrastGroupsTrainAndDifferFromRandomBatches) {
     auto b = random.Step();
     ASSERT_TRUE(a.ok() && b.ok());
     EXPECT_TRUE(std::isfinite(a->loss));
-    if (s == 0) EXPECT_NE(a->loss, b->loss);  // same initialisation, different batches
+    if (s == 0) {
+      EXPECT_NE(a->loss, b->loss);  // same initialisation, different batches
+    }
   }
 }
 

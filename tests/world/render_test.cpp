@@ -126,9 +126,9 @@ TEST(RenderTest, EveryShapeCoversTheSameArea) {
   std::vector<int> areas;
   for (int s = 0; s < kNumShapes; ++s) {
     const Shape shape = static_cast<Shape>(s);
-    areas.push_back(CountColour(
-        RenderScene(Centred(shape, Colour::kWhite, Colour::kBlack, Size::kLarge), 200),
-        Colour::kWhite));
+    areas.push_back(
+        CountColour(RenderScene(Centred(shape, Colour::kWhite, Colour::kBlack, Size::kLarge), 200),
+                    Colour::kWhite));
   }
   const auto [lo, hi] = std::minmax_element(areas.begin(), areas.end());
   // Triangle area 1.299 r^2 at r = 68 px: ~6,000 px; only the edge pixels (not counted) differ.
