@@ -1,6 +1,5 @@
 #include "worker/models/packed_linear.h"
 
-#include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 
 #include <atomic>
@@ -37,8 +36,9 @@ dnnl::memory::desc RowMajor(int64_t rows, int64_t cols) {
 }  // namespace
 
 struct PackedLinear::Packed {
-  // What was packed: a different pointer, layout or version means a different weight.
-  const void* source = nullptr;
+  // What was packed: a different pointer, layout or version means a different weight. Holding
+  // the tensor keeps its memory from being reused by another weight at the same address.
+  at::Tensor source;
   int64_t in = 0;
   int64_t out = 0;
   bool transposed = false;
@@ -88,13 +88,13 @@ std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor& 
   const uint32_t version = weight.is_inference() ? 0 : weight._version();
   const int64_t in = transposed ? weight.size(1) : weight.size(0);
   const int64_t out = transposed ? weight.size(0) : weight.size(1);
-  if (packed_ != nullptr && packed_->source == weight.data_ptr() && packed_->in == in &&
+  if (packed_ != nullptr && packed_->source.data_ptr() == weight.data_ptr() && packed_->in == in &&
       packed_->out == out && packed_->transposed == transposed && packed_->version == version &&
       packed_->has_bias == has_bias) {
     return packed_;
   }
   auto packed = std::make_shared<Packed>();
-  packed->source = weight.data_ptr();
+  packed->source = weight;
   packed->in = in;
   packed->out = out;
   packed->transposed = transposed;
@@ -120,6 +120,17 @@ std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor& 
 
 at::Tensor PackedLinear::Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
                                  const at::Tensor& bias) {
+  try {
+    return ForwardOrThrow(x, weight, transposed, bias);
+  } catch (const dnnl::error& e) {
+    // Callers catch c10::Error (the worker turns it into a status naming the model and step).
+    TORCH_CHECK(false, "oneDNN matmul of [", x.size(0), ", ", x.size(1),
+                "] with the packed weight: ", e.what());
+  }
+}
+
+at::Tensor PackedLinear::ForwardOrThrow(const at::Tensor& x, const at::Tensor& weight,
+                                        bool transposed, const at::Tensor& bias) {
   const at::Tensor rows_in = x.contiguous();  // [M, in]
   const int64_t rows = rows_in.size(0);
   at::Tensor y = at::empty({rows, weight.size(transposed ? 0 : 1)}, rows_in.options());  // [M, out]
@@ -153,6 +164,10 @@ std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor&,
 }
 at::Tensor PackedLinear::Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
                                  const at::Tensor& bias) {
+  return ForwardOrThrow(x, weight, transposed, bias);
+}
+at::Tensor PackedLinear::ForwardOrThrow(const at::Tensor& x, const at::Tensor& weight,
+                                        bool transposed, const at::Tensor& bias) {
   const at::Tensor in_out = transposed ? weight.t() : weight;
   return bias.defined() ? at::addmm(bias, x, in_out) : at::matmul(x, in_out);
 }
@@ -165,7 +180,12 @@ at::Tensor Linear(PackedLinear& packed, const at::Tensor& x, const at::Tensor& w
   std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end());
   out_shape.back() = weight.size(transposed ? 0 : 1);
   const at::Tensor rows = x.reshape({-1, x.size(-1)});  // [N, in], N = product of leading dims
-  if (PackedLinear::Applies(rows, weight)) {
+  const int64_t out = out_shape.back();
+  // Shapes that do not fit go to LibTorch, whose error names them.
+  const bool fits = rows.size(1) == weight.size(transposed ? 1 : 0) &&
+                    (!bias.defined() || (bias.scalar_type() == at::kFloat && bias.is_cpu() &&
+                                         bias.dim() == 1 && bias.size(0) == out));
+  if (fits && PackedLinear::Applies(rows, weight)) {
     return packed.Forward(rows, weight, transposed, bias).view(out_shape);
   }
   const at::Tensor in_out = transposed ? weight.t() : weight;  // [in, out]

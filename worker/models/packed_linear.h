@@ -37,7 +37,9 @@ class PackedLinear {
 
   // x: [M, in]; weight: [in, out], or [out, in] when `transposed`; bias: [out] or undefined.
   // Returns x @ W + b, [M, out] float32. The packed copy is remade when the weight changes
-  // (another tensor, or the same one written in place: its version counter moved).
+  // (another tensor, or the same one written in place: its version counter moved; a weight made
+  // under c10::InferenceMode has no counter, so write such a weight only before its first use).
+  // oneDNN's errors come back as c10::Error.
   // REQUIRES: Applies(x, weight).
   at::Tensor Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
                      const at::Tensor& bias);
@@ -45,6 +47,8 @@ class PackedLinear {
  private:
   struct Packed;
   std::shared_ptr<Packed> PackedFor(const at::Tensor& weight, bool transposed, bool has_bias);
+  at::Tensor ForwardOrThrow(const at::Tensor& x, const at::Tensor& weight, bool transposed,
+                            const at::Tensor& bias);
 
   std::mutex mutex_;
   std::shared_ptr<Packed> packed_;  // GUARDED_BY(mutex_)

@@ -84,6 +84,16 @@ TEST(PackedLinearTest, ServesWeightsMadeInInferenceMode) {
                        Exact(hidden, wte.t(), at::Tensor()), 1e-5, 1e-5));
 }
 
+TEST(PackedLinearTest, MismatchedShapesAreLibTorchErrors) {
+  torch::NoGradGuard no_grad;
+  PackedLinear packed;
+  const at::Tensor w = at::randn({12, 5});
+  EXPECT_THROW(Linear(packed, at::randn({3, 10}), w, WeightLayout::kInOut, at::Tensor()),
+               c10::Error);
+  EXPECT_THROW(Linear(packed, at::randn({3, 12}), w, WeightLayout::kInOut, at::randn({4})),
+               c10::Error);
+}
+
 TEST(PackedLinearTest, RecordingAutogradTakesLibTorchsDifferentiableOps) {
   at::manual_seed(7);
   const at::Tensor w = at::randn({16, 8}).requires_grad_(true);
