@@ -53,8 +53,8 @@ struct Stylegan2TrainOptions {
 
   // Optimisation.
   int64_t steps = 10000;  // G steps (each with one D step); the shipped run
-  int64_t batch = 32;    // images per step; a multiple of 4 (D's minibatch-std groups)
-  double lr = 0.002;     // Adam, both networks
+  int64_t batch = 32;     // images per step; a multiple of 4 (D's minibatch-std groups)
+  double lr = 0.002;      // Adam, both networks
   double beta1 = 0.0;
   double beta2 = 0.99;
   double r1_gamma = 1.0;          // R1 weight gamma (0.01 let D run away here; see docs)
