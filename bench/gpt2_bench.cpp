@@ -145,12 +145,11 @@ int Run(const Flags& flags) {
       "%.2f uncached\n",
       static_cast<long long>(kContext), static_cast<long long>(kNewTokens),
       CaptionFlops(config, true) / 1e9, CaptionFlops(config, false) / 1e9);
-  // cpu-s/batch: CPU seconds of all threads; close to threads x s/batch on an idle machine, much
-  // lower when other processes share the cores (then s/batch overstates the cost).
-
   std::printf("weights' products: %s\n\n",
               PackedLinear::Compiled() ? "oneDNN, packed once (blas rows: OpenBLAS, as before)"
                                        : "LibTorch's BLAS (built without oneDNN)");
+  // cpu-s/batch: CPU seconds of all threads; close to threads x s/batch on an idle machine, much
+  // lower when other processes share the cores (then s/batch overstates the cost).
   std::printf("%6s  %-14s  %9s  %11s  %10s  %8s  %6s\n", "batch", "mode", "s/batch", "cpu-s/batch",
               "captions/s", "GFLOP/s", "peak");
 

@@ -131,13 +131,10 @@ struct Row {
   }
 };
 
-// Which of the truth's four attributes a reading got right.
-std::array<bool, 4> AttributeHits(const world::Attributes& read, const world::Attributes& truth) {
-  return {read.shape == truth.shape, read.colour == truth.colour,
-          read.background == truth.background, read.size == truth.size};
-}
-std::array<bool, 4> AttributeHits(const world::ParsedCaption& read,
-                                  const world::Attributes& truth) {
+// Which of the truth's four attributes a reading got right: the referee's world::Attributes or a
+// caption's world::ParsedCaption (whose attributes may be missing, which counts as wrong).
+template <typename Reading>
+std::array<bool, 4> AttributeHits(const Reading& read, const world::Attributes& truth) {
   return {read.shape == truth.shape, read.colour == truth.colour,
           read.background == truth.background, read.size == truth.size};
 }

@@ -14,7 +14,16 @@
 namespace clipglass::models {
 
 namespace {
+
 std::atomic<bool> enabled{true};
+
+// The same product on LibTorch's BLAS: x [M, in] @ W + b, W stored [in, out] or [out, in].
+at::Tensor BlasLinear(const at::Tensor& x, const at::Tensor& weight, bool transposed,
+                      const at::Tensor& bias) {
+  const at::Tensor in_out = transposed ? weight.t() : weight;  // [in, out]
+  return bias.defined() ? at::addmm(bias, x, in_out) : at::matmul(x, in_out);
+}
+
 }  // namespace
 
 void PackedLinear::SetEnabled(bool on) { enabled.store(on); }
@@ -120,35 +129,30 @@ std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor& 
 
 at::Tensor PackedLinear::Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
                                  const at::Tensor& bias) {
-  try {
-    return ForwardOrThrow(x, weight, transposed, bias);
-  } catch (const dnnl::error& e) {
-    // Callers catch c10::Error (the worker turns it into a status naming the model and step).
-    TORCH_CHECK(false, "oneDNN matmul of [", x.size(0), ", ", x.size(1),
-                "] with the packed weight: ", e.what());
-  }
-}
-
-at::Tensor PackedLinear::ForwardOrThrow(const at::Tensor& x, const at::Tensor& weight,
-                                        bool transposed, const at::Tensor& bias) {
   const at::Tensor rows_in = x.contiguous();  // [M, in]
   const int64_t rows = rows_in.size(0);
   at::Tensor y = at::empty({rows, weight.size(transposed ? 0 : 1)}, rows_in.options());  // [M, out]
   if (rows == 0) return y;
-  const std::shared_ptr<Packed> packed = PackedFor(weight, transposed, bias.defined());
-  dnnl::matmul& matmul = packed->For(rows);
-  dnnl::memory src(RowMajor(rows, packed->in), CpuEngine(), rows_in.data_ptr());
-  dnnl::memory dst(RowMajor(rows, packed->out), CpuEngine(), y.data_ptr());
-  std::unordered_map<int, dnnl::memory> args = {
-      {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed->weights}, {DNNL_ARG_DST, dst}};
   const at::Tensor bias_row = bias.defined() ? bias.contiguous() : at::Tensor();
-  if (bias.defined()) {
-    args.emplace(DNNL_ARG_BIAS,
-                 dnnl::memory(RowMajor(1, packed->out), CpuEngine(), bias_row.data_ptr()));
+  try {
+    const std::shared_ptr<Packed> packed = PackedFor(weight, transposed, bias.defined());
+    dnnl::matmul& matmul = packed->For(rows);
+    dnnl::memory src(RowMajor(rows, packed->in), CpuEngine(), rows_in.data_ptr());
+    dnnl::memory dst(RowMajor(rows, packed->out), CpuEngine(), y.data_ptr());
+    std::unordered_map<int, dnnl::memory> args = {
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed->weights}, {DNNL_ARG_DST, dst}};
+    if (bias.defined()) {
+      args.emplace(DNNL_ARG_BIAS,
+                   dnnl::memory(RowMajor(1, packed->out), CpuEngine(), bias_row.data_ptr()));
+    }
+    dnnl::stream stream(CpuEngine());
+    matmul.execute(stream, args);
+    stream.wait();
+  } catch (const dnnl::error& e) {
+    // Callers catch c10::Error (the worker turns it into a status naming the model and step).
+    TORCH_CHECK(false, "oneDNN matmul of [", rows, ", ", rows_in.size(1),
+                "] with the packed weight: ", e.what());
   }
-  dnnl::stream stream(CpuEngine());
-  matmul.execute(stream, args);
-  stream.wait();
   return y;
 }
 
@@ -164,12 +168,7 @@ std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor&,
 }
 at::Tensor PackedLinear::Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
                                  const at::Tensor& bias) {
-  return ForwardOrThrow(x, weight, transposed, bias);
-}
-at::Tensor PackedLinear::ForwardOrThrow(const at::Tensor& x, const at::Tensor& weight,
-                                        bool transposed, const at::Tensor& bias) {
-  const at::Tensor in_out = transposed ? weight.t() : weight;
-  return bias.defined() ? at::addmm(bias, x, in_out) : at::matmul(x, in_out);
+  return BlasLinear(x, weight, transposed, bias);
 }
 
 #endif
@@ -188,9 +187,7 @@ at::Tensor Linear(PackedLinear& packed, const at::Tensor& x, const at::Tensor& w
   if (fits && PackedLinear::Applies(rows, weight)) {
     return packed.Forward(rows, weight, transposed, bias).view(out_shape);
   }
-  const at::Tensor in_out = transposed ? weight.t() : weight;  // [in, out]
-  const at::Tensor y = bias.defined() ? at::addmm(bias, rows, in_out) : at::matmul(rows, in_out);
-  return y.view(out_shape);
+  return BlasLinear(rows, weight, transposed, bias).view(out_shape);
 }
 
 }  // namespace clipglass::models

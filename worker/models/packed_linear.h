@@ -47,8 +47,6 @@ class PackedLinear {
  private:
   struct Packed;
   std::shared_ptr<Packed> PackedFor(const at::Tensor& weight, bool transposed, bool has_bias);
-  at::Tensor ForwardOrThrow(const at::Tensor& x, const at::Tensor& weight, bool transposed,
-                            const at::Tensor& bias);
 
   std::mutex mutex_;
   std::shared_ptr<Packed> packed_;  // GUARDED_BY(mutex_)
