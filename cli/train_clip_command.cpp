@@ -2,6 +2,7 @@
 // DIR/clip.safetensors under OpenAI's names. docs/training/clip_gpt2.md.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -23,7 +24,9 @@ struct TrainClipFlags {
 void AddTrainClipCommand(CLI::App& train) {
   auto flags = std::make_shared<TrainClipFlags>();
   CLI::App* sub = train.add_subcommand(
-      "clip", "Train the tiny CLIP (ViT 32 px + text encoder, real tokenizer) contrastively");
+      "clip",
+      "Train the tiny CLIP (modified ResNet or ViT, 32 px; text encoder, real tokenizer) "
+      "contrastively");
   sub->add_option("--out", flags->out, "Output folder (writes clip.safetensors there)")->required();
   train::ClipTrainOptions& o = flags->options;
   sub->add_option("--steps", o.steps, "Optimiser steps")->capture_default_str();
@@ -43,6 +46,20 @@ void AddTrainClipCommand(CLI::App& train) {
                   "Samples per batch that come with all their shape/size variants (hard "
                   "negatives; at most batch / 8)")
       ->capture_default_str();
+  sub->add_option("--vision", o.vision, "Image encoder: resnet (OpenAI's modified ResNet) or vit")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, models::ClipVisionKind>{
+              {"resnet", models::ClipVisionKind::kModifiedResNet},
+              {"vit", models::ClipVisionKind::kViT}},
+          CLI::ignore_case))
+      ->default_str("resnet");
+  sub->add_option("--resnet-width", o.resnet_width,
+                  "ResNet stem width (even; stage s has width * 2^s planes, the attention pool "
+                  "width * 32 channels and width / 2 heads)")
+      ->capture_default_str();
+  sub->add_option("--resnet-layers", o.resnet_layers, "ResNet bottleneck blocks of the 4 stages")
+      ->expected(4)
+      ->default_str("1 1 1 1");
   sub->add_option("--vision-width", o.vision_width, "ViT width (>= 64; heads = width / 64)")
       ->capture_default_str();
   sub->add_option("--vision-layers", o.vision_layers, "ViT layers")->capture_default_str();

@@ -18,6 +18,7 @@
 #include "worker/models/clip.h"
 #include "worker/models/clip_modules.h"
 #include "worker/models/clip_preprocess.h"
+#include "worker/models/clip_resnet.h"
 #include "worker/models/torch_runtime.h"
 #include "worker/tokenizers/clip_tokenizer.h"
 #include "worker/weights/state_dict.h"
@@ -41,6 +42,27 @@ bool IsEmbedding(const std::string& name) {
          name.find("class_embedding") != std::string::npos;
 }
 
+// OpenAI's CLIP.initialize_parameters (ResNet branch) and the PyTorch defaults it keeps: the
+// attention pool's four projections N(0, C^-1/2), its positional embedding N(0, 1) / sqrt(C),
+// every bottleneck's last batch-norm scale zero (each block starts as its shortcut), convolutions
+// as PyTorch's Conv2d default; batch norms start at scale 1, shift 0 (their constructor).
+template <typename Normal, typename ConvDefault>
+void InitResNet(models::ClipModifiedResNetImpl& visual, Normal& normal, ConvDefault& conv_default) {
+  models::ClipAttentionPoolImpl& pool = *visual.attnpool;
+  const double pool_std = std::pow(static_cast<double>(pool.c_proj->weight.size(1)), -0.5);
+  for (models::ClipLinearImpl* proj :
+       {pool.q_proj.get(), pool.k_proj.get(), pool.v_proj.get(), pool.c_proj.get()}) {
+    normal(proj->weight, pool_std);
+  }
+  normal(pool.positional_embedding, pool_std);
+  for (auto& item : visual.named_parameters()) {
+    if (item.value().dim() == 4) conv_default(item.value());
+  }
+  for (const torch::nn::ModuleList& stage : visual.layers) {
+    for (const auto& block : *stage) block->as<models::ClipBottleneckImpl>()->bn3->weight.zero_();
+  }
+}
+
 // A contrast group holds at most every shape in every size.
 constexpr int64_t kVariantsPerGroup = world::kNumShapes * world::kNumSizes;
 
@@ -50,19 +72,34 @@ Status ValidateClipTrainOptions(const ClipTrainOptions& o) {
   auto bad = [](const std::string& field, const std::string& why) {
     return InvalidArgumentError("clip training: " + field + " " + why);
   };
-  if (o.patch_size <= 0 || o.image_resolution < 8 || o.image_resolution % o.patch_size != 0) {
-    return bad("image_resolution/patch_size",
-               fmt::format("must be a multiple of the patch, got {} / {}", o.image_resolution,
-                           o.patch_size));
-  }
-  // build_model infers heads = width / 64 (integer division): a width under 64 has no head.
-  if (o.vision_width < 64) {
-    return bad("vision_width", fmt::format("must be >= 64, got {}", o.vision_width));
+  if (o.vision == models::ClipVisionKind::kModifiedResNet) {
+    // The stem halves the width; the attention pool has width * 32 / 64 heads.
+    if (o.resnet_width < 2 || o.resnet_width % 2 != 0) {
+      return bad("resnet_width", fmt::format("must be even and >= 2, got {}", o.resnet_width));
+    }
+    if (o.image_resolution % 32 != 0) {
+      return bad("image_resolution",
+                 fmt::format("must be a multiple of 32 for a ResNet, got {}", o.image_resolution));
+    }
+    for (int64_t blocks : o.resnet_layers) {
+      if (blocks < 1) return bad("resnet_layers", "every stage needs at least one block");
+    }
+  } else {
+    if (o.patch_size <= 0 || o.image_resolution < 8 || o.image_resolution % o.patch_size != 0) {
+      return bad("image_resolution/patch_size",
+                 fmt::format("must be a multiple of the patch, got {} / {}", o.image_resolution,
+                             o.patch_size));
+    }
+    // build_model infers heads = width / 64 (integer division): a width under 64 has no head.
+    if (o.vision_width < 64) {
+      return bad("vision_width", fmt::format("must be >= 64, got {}", o.vision_width));
+    }
+    if (o.vision_layers <= 0) return bad("vision_layers", "must be positive");
   }
   if (o.text_width < 64) {
     return bad("text_width", fmt::format("must be >= 64, got {}", o.text_width));
   }
-  if (o.vision_layers <= 0 || o.text_layers <= 0) return bad("layers", "must be positive");
+  if (o.text_layers <= 0) return bad("text_layers", "must be positive");
   if (o.embed_dim <= 0) return bad("embed_dim", "must be positive");
   if (o.steps < 0) return bad("steps", fmt::format("must be >= 0, got {}", o.steps));
   if (o.batch < 2) return bad("batch", fmt::format("must be >= 2, got {}", o.batch));
@@ -81,10 +118,17 @@ Status ValidateClipTrainOptions(const ClipTrainOptions& o) {
 models::ClipConfig ClipTrainConfig(const ClipTrainOptions& o) {
   models::ClipConfig c;
   c.embed_dim = o.embed_dim;
-  c.vision_width = o.vision_width;
-  c.vision_layers = o.vision_layers;
-  c.vision_patch_size = o.patch_size;
-  c.vision_heads = o.vision_width / 64;
+  c.vision_kind = o.vision;
+  if (c.is_resnet()) {
+    c.vision_width = o.resnet_width;
+    c.vision_heads = o.resnet_width * 32 / 64;
+    c.vision_resnet_layers = o.resnet_layers;
+  } else {
+    c.vision_width = o.vision_width;
+    c.vision_layers = o.vision_layers;
+    c.vision_patch_size = o.patch_size;
+    c.vision_heads = o.vision_width / 64;
+  }
   c.image_resolution = o.image_resolution;
   c.context_length = tokenizers::ClipTokenizer::kContextLength;
   c.vocab_size = 49408;
@@ -195,16 +239,19 @@ ClipTrainer::ClipTrainer(const ClipTrainOptions& options,
   auto normal = [&gen](at::Tensor& t, double std) { t.normal_(0.0, std, gen); };
   normal(m.token_embedding->weight, 0.02);
   normal(m.positional_embedding, 0.01);
-  const double vscale = std::pow(static_cast<double>(config.vision_width), -0.5);
-  normal(m.visual->class_embedding, vscale);
-  normal(m.visual->positional_embedding, vscale);
-  normal(m.visual->proj, vscale);
-  {
-    // conv1: PyTorch's Conv2d default, kaiming_uniform(a = sqrt(5)) = U(-1/sqrt(fan_in), ..).
-    const double bound =
-        1.0 /
-        std::sqrt(static_cast<double>(3 * config.vision_patch_size * config.vision_patch_size));
-    m.visual->conv1->weight.uniform_(-bound, bound, gen);
+  // PyTorch's Conv2d default, kaiming_uniform(a = sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+  auto conv_default = [&gen](at::Tensor& weight) {
+    const double bound = 1.0 / std::sqrt(static_cast<double>(weight[0].numel()));
+    weight.uniform_(-bound, bound, gen);
+  };
+  if (m.visual_resnet) {
+    InitResNet(*m.visual_resnet, normal, conv_default);
+  } else {
+    const double vscale = std::pow(static_cast<double>(config.vision_width), -0.5);
+    normal(m.visual->class_embedding, vscale);
+    normal(m.visual->positional_embedding, vscale);
+    normal(m.visual->proj, vscale);
+    conv_default(m.visual->conv1->weight);
   }
   auto init_transformer = [&](models::ClipTransformerImpl& transformer, int64_t width,
                               int64_t layers) {
@@ -221,7 +268,7 @@ ClipTrainer::ClipTrainer(const ClipTrainOptions& options,
     }
   };
   init_transformer(*m.transformer, config.transformer_width, config.transformer_layers);
-  init_transformer(*m.visual->transformer, config.vision_width, config.vision_layers);
+  if (m.visual) init_transformer(*m.visual->transformer, config.vision_width, config.vision_layers);
   normal(m.text_projection, std::pow(static_cast<double>(config.transformer_width), -0.5));
   m.logit_scale.fill_(kInitialLogitScale);
 
@@ -321,7 +368,12 @@ StatusOr<ClipStepStats> ClipTrainer::Step() {
 }
 
 std::map<std::string, at::Tensor> ClipTrainer::StateTensors(bool half) const {
-  return ParameterTensors(*state_->model, half);
+  std::map<std::string, at::Tensor> tensors = ParameterTensors(*state_->model, half);
+  for (const auto& item : state_->model->named_buffers()) {  // batch-norm running statistics
+    const at::Tensor t = item.value().detach().to(at::kCPU).clone().contiguous();
+    tensors[item.key()] = half ? t.to(at::kHalf) : t;
+  }
+  return tensors;
 }
 
 Status ClipTrainer::Save(const std::string& path) const {

@@ -3,9 +3,11 @@
 // written under OpenAI's state-dict names, so the shipped file loads through ClipModel::Load like
 // a released checkpoint.
 //
-// Model: a ViT image encoder at 32 px (patch 4: 64 patches + the class token) and a text encoder
-// with the real CLIP tokenizer, the full 49408-id vocabulary and context 77. Heads are width / 64,
-// as OpenAI's build_model infers them from the weights.
+// Model: an image encoder at 32 px, OpenAI's modified ResNet (the default: a convolutional stem
+// and bottleneck stages, then the attention pool) or a ViT (patch 4: 64 patches + the class
+// token), and a text encoder with the real CLIP tokenizer, the full 49408-id vocabulary and context
+// 77. Heads are as OpenAI's build_model infers them from the weights (ViT and text: width / 64;
+// ResNet attention pool: width * 32 / 64).
 //
 // Objective (Radford et al. 2021, CLIP, fig. 3): the symmetric cross-entropy of the scaled cosine
 // similarities of a batch's images and captions, with the learnable temperature logit_scale
@@ -24,6 +26,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -54,8 +57,13 @@ inline constexpr uint64_t kClipTrainDataSeed = 7101;
 inline constexpr uint64_t kClipEvalSeed = 7102;
 
 struct ClipTrainOptions {
-  // Architecture (OpenAI ViT CLIP naming; heads = width / 64, integer division, as build_model).
+  // Architecture (OpenAI CLIP naming; heads as build_model derives them).
   int64_t image_resolution = 32;  // world render side = CLIP input side
+  models::ClipVisionKind vision = models::ClipVisionKind::kModifiedResNet;
+  // ResNet: the stem's output width (stage s has width * 2^s planes) and blocks per stage.
+  int64_t resnet_width = 16;
+  std::array<int64_t, 4> resnet_layers = {1, 1, 1, 1};
+  // ViT.
   int64_t patch_size = 4;
   int64_t vision_width = 64;
   int64_t vision_layers = 3;
@@ -131,7 +139,8 @@ class ClipTrainer {
 
   models::ClipImpl& model();
 
-  // Every parameter under its OpenAI name, float32 (or F16 when `half`), on CPU.
+  // Every parameter (and batch-norm running statistic) under its OpenAI name, float32 (or F16
+  // when `half`), on CPU.
   std::map<std::string, at::Tensor> StateTensors(bool half) const;
 
   // Writes StateTensors(options.half) as safetensors with metadata (model, training options).

@@ -41,9 +41,11 @@ std::shared_ptr<const tokenizers::ClipTokenizer> Tokenizer() {
   return tokenizer;
 }
 
-// Small enough for a unit test on one thread; the shipped run is the defaults.
-ClipTrainOptions SmallOptions() {
+// Small enough for a unit test on one thread; the shipped run is the defaults (a ResNet).
+ClipTrainOptions SmallOptions(models::ClipVisionKind vision = models::ClipVisionKind::kViT) {
   ClipTrainOptions o;
+  o.vision = vision;
+  o.resnet_width = 8;
   o.vision_width = 64;
   o.vision_layers = 1;
   o.text_width = 64;
@@ -64,9 +66,13 @@ at::Tensor CaptionTokens(const std::vector<std::string>& captions) {
   return at::tensor(batch->ids, at::kLong).view({batch->rows, batch->context_length});
 }
 
-TEST(ClipTrainerTest, ShortTrainingLowersTheLossAndTheFileLoadsWithTheSameFeatures) {
+// Both image encoders: the ViT and the modified ResNet (whose batch norms use the batch's
+// statistics in training and the running ones once loaded).
+class ClipTrainerVisionTest : public ::testing::TestWithParam<models::ClipVisionKind> {};
+
+TEST_P(ClipTrainerVisionTest, ShortTrainingLowersTheLossAndTheFileLoadsWithTheSameFeatures) {
   at::set_num_threads(1);
-  const ClipTrainOptions options = SmallOptions();
+  const ClipTrainOptions options = SmallOptions(GetParam());
   ASSERT_TRUE(ValidateClipTrainOptions(options).ok());
   ClipTrainer trainer(options, Tokenizer());
   std::vector<double> losses;
@@ -102,6 +108,7 @@ TEST(ClipTrainerTest, ShortTrainingLowersTheLossAndTheFileLoadsWithTheSameFeatur
   ASSERT_TRUE(image_features.ok() && text_features.ok());
 
   models::ClipImpl& m = copy.model();
+  m.eval();  // batch norms on their running statistics, as the loader runs them
   {
     torch::NoGradGuard no_grad;
     EXPECT_TRUE(at::allclose(m.EncodeImage(*images), *image_features, 1e-5, 1e-6));
@@ -117,9 +124,9 @@ TEST(ClipTrainerTest, ShortTrainingLowersTheLossAndTheFileLoadsWithTheSameFeatur
   EXPECT_TRUE(at::allclose(recorded_text.detach(), *text_features, 1e-5, 1e-5));
 }
 
-TEST(ClipTrainerTest, HalfPrecisionFileKeepsTheOriginalNamesAndNearlyTheSameFeatures) {
+TEST_P(ClipTrainerVisionTest, HalfPrecisionFileKeepsTheOriginalNamesAndNearlyTheSameFeatures) {
   at::set_num_threads(1);
-  ClipTrainOptions options = SmallOptions();
+  ClipTrainOptions options = SmallOptions(GetParam());
   ClipTrainer trainer(options, Tokenizer());
   for (int s = 0; s < 3; ++s) ASSERT_TRUE(trainer.Step().ok());
   const std::filesystem::path dir = TempDir("half");
@@ -145,14 +152,15 @@ TEST(ClipTrainerTest, HalfPrecisionFileKeepsTheOriginalNamesAndNearlyTheSameFeat
   ASSERT_TRUE(features.ok());
   auto images = models::PreprocessImages(batch.images, 32);
   torch::NoGradGuard no_grad;
+  trainer.model().eval();
   const at::Tensor exact = trainer.model().EncodeImage(*images);
   const double error = (*features - exact).abs().max().item<double>();
   EXPECT_LT(error, 0.02 * exact.abs().max().item<double>());
 }
 
-TEST(ClipTrainerTest, SameSeedSameWeights) {
+TEST_P(ClipTrainerVisionTest, SameSeedSameWeights) {
   at::set_num_threads(1);
-  ClipTrainOptions options = SmallOptions();
+  ClipTrainOptions options = SmallOptions(GetParam());
   ClipTrainer a(options, Tokenizer());
   ClipTrainer b(options, Tokenizer());
   for (int s = 0; s < 2; ++s) {
@@ -165,19 +173,20 @@ TEST(ClipTrainerTest, SameSeedSameWeights) {
 
   options.seed = 2;
   ClipTrainer c(options, Tokenizer());
-  EXPECT_FALSE(at::equal(c.StateTensors(false).at("visual.proj"), ta.at("visual.proj")));
+  const std::string visual_key = options.vision == models::ClipVisionKind::kViT
+                                     ? "visual.proj"
+                                     : "visual.attnpool.c_proj.weight";
+  EXPECT_FALSE(at::equal(c.StateTensors(false).at(visual_key), ta.at(visual_key)));
 }
 
-TEST(ClipTrainerTest, ZeroShotMeasuresTheCandidateCaptions) {
+TEST_P(ClipTrainerVisionTest, ZeroShotMeasuresTheCandidateCaptions) {
   at::set_num_threads(1);
-  const std::vector<std::string> captions = ZeroShotCaptions();
-  ASSERT_EQ(captions.size(), 240u);
-  EXPECT_EQ(captions[0], world::Caption(world::CombinationAt(0), 0));
-  ClipTrainer trainer(SmallOptions(), Tokenizer());
+  ClipTrainer trainer(SmallOptions(GetParam()), Tokenizer());
+  ASSERT_TRUE(trainer.Step().ok());
   const std::string path = (TempDir("zero_shot") / kClipWeightsFile).string();
   ASSERT_TRUE(trainer.Save(path).ok());
   auto loaded = models::ClipModel::Load(path);
-  ASSERT_TRUE(loaded.ok());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   auto accuracy = MeasureZeroShot(**loaded, *Tokenizer(), world::Split::kHeldOut, 3, 10);
   ASSERT_TRUE(accuracy.ok()) << accuracy.status().message();
   EXPECT_EQ(accuracy->count, 10);
@@ -186,6 +195,33 @@ TEST(ClipTrainerTest, ZeroShotMeasuresTheCandidateCaptions) {
     EXPECT_LE(accuracy->all, part);
   }
   EXPECT_NE(FormatZeroShot(*accuracy).find("(n=10)"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Encoders, ClipTrainerVisionTest,
+                         ::testing::Values(models::ClipVisionKind::kViT,
+                                           models::ClipVisionKind::kModifiedResNet),
+                         [](const auto& info) {
+                           return info.param == models::ClipVisionKind::kViT ? "ViT" : "ResNet";
+                         });
+
+// Training moves the ResNet's batch-norm running statistics (saved with the weights) away from
+// their initial 0 / 1.
+TEST(ClipTrainerTest, ResNetRunningStatisticsAreTrainedAndSaved) {
+  at::set_num_threads(1);
+  ClipTrainer trainer(SmallOptions(models::ClipVisionKind::kModifiedResNet), Tokenizer());
+  ASSERT_TRUE(trainer.Step().ok());
+  const auto tensors = trainer.StateTensors(false);
+  ASSERT_TRUE(tensors.count("visual.bn1.running_mean"));
+  ASSERT_TRUE(tensors.count("visual.layer4.0.downsample.1.running_var"));
+  EXPECT_GT(tensors.at("visual.bn1.running_mean").abs().max().item<double>(), 0.0);
+  EXPECT_FALSE(at::equal(tensors.at("visual.layer4.0.downsample.1.running_var"),
+                         at::ones({8 * 8 * 4}, at::kFloat)));
+}
+
+TEST(ClipTrainerTest, ZeroShotCandidatesAreTheTemplateZeroCaptions) {
+  const std::vector<std::string> captions = ZeroShotCaptions();
+  ASSERT_EQ(captions.size(), 240u);
+  EXPECT_EQ(captions[0], world::Caption(world::CombinationAt(0), 0));
 }
 
 TEST(ClipTrainerTest, BadOutputFolderIsOneClearLine) {
@@ -212,6 +248,18 @@ TEST(ClipTrainerTest, InvalidOptionsNameTheField) {
   options.contrast_groups = options.batch / 8 + 1;  // more variants than the batch holds
   status = ValidateClipTrainOptions(options);
   EXPECT_NE(status.message().find("contrast_groups"), std::string::npos) << status.message();
+  options = SmallOptions(models::ClipVisionKind::kModifiedResNet);
+  options.resnet_width = 7;  // the stem halves it
+  status = ValidateClipTrainOptions(options);
+  EXPECT_NE(status.message().find("resnet_width"), std::string::npos) << status.message();
+  options = SmallOptions(models::ClipVisionKind::kModifiedResNet);
+  options.resnet_layers[2] = 0;
+  status = ValidateClipTrainOptions(options);
+  EXPECT_NE(status.message().find("resnet_layers"), std::string::npos) << status.message();
+  options = SmallOptions(models::ClipVisionKind::kModifiedResNet);
+  options.image_resolution = 48;  // the ResNet divides the side by 32
+  status = ValidateClipTrainOptions(options);
+  EXPECT_NE(status.message().find("image_resolution"), std::string::npos) << status.message();
 }
 
 TEST(ClipTrainerTest, ContrastGroupsTrainAndDifferFromRandomBatches) {

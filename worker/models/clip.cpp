@@ -77,6 +77,7 @@ StatusOr<std::unique_ptr<ClipModel>> ClipModel::FromStateDict(const weights::Sta
     impl->module = Clip(config);
     std::vector<std::string> ignored(std::begin(kClipIgnoredScalars),
                                      std::end(kClipIgnoredScalars));
+    ignored.emplace_back(kClipBatchNormCounterPattern);
     CG_RETURN_IF_ERROR(weights::LoadIntoModule(*impl->module, dict, ignored));
     impl->module->to(options.device, options.dtype);
     impl->module->eval();

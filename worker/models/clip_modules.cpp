@@ -7,6 +7,8 @@
 #include <limits>
 #include <string>
 
+#include "worker/models/clip_resnet.h"
+
 // Ref: OpenAI CLIP clip/model.py (clip-glass copy, commit 0887b13); torch 1.13
 // nn.functional.multi_head_attention_forward / _scaled_dot_product_attention.
 
@@ -178,7 +180,11 @@ at::Tensor ClipVisionImpl::forward(const at::Tensor& images) {
 
 ClipImpl::ClipImpl(const ClipConfig& config) : config(config) {
   const int64_t width = config.transformer_width;
-  visual = register_module("visual", ClipVision(config));
+  if (config.is_resnet()) {
+    visual_resnet = register_module("visual", std::make_shared<ClipModifiedResNetImpl>(config));
+  } else {
+    visual = register_module("visual", ClipVision(config));
+  }
   token_embedding = register_module("token_embedding", ClipEmbedding(config.vocab_size, width));
   positional_embedding =
       register_parameter("positional_embedding", Zeros({config.context_length, width}), false);
@@ -189,7 +195,9 @@ ClipImpl::ClipImpl(const ClipConfig& config) : config(config) {
   logit_scale = register_parameter("logit_scale", Zeros({}), false);
 }
 
-at::Tensor ClipImpl::EncodeImage(const at::Tensor& images) { return visual(images); }
+at::Tensor ClipImpl::EncodeImage(const at::Tensor& images) {
+  return visual_resnet ? visual_resnet->forward(images) : visual(images);
+}
 
 at::Tensor ClipImpl::EncodeText(const at::Tensor& tokens) {
   const int64_t m = tokens.size(0);

@@ -18,6 +18,7 @@
 #include <torch/nn/pimpl.h>
 
 #include <cstdint>
+#include <memory>
 
 #include "worker/models/clip_config.h"
 
@@ -133,7 +134,10 @@ struct ClipVisionImpl : torch::nn::Module {
 };
 TORCH_MODULE(ClipVision);
 
-// The whole CLIP model: "visual" plus the text encoder's top-level keys positional_embedding
+struct ClipModifiedResNetImpl;
+
+// The whole CLIP model: "visual" (a ViT or a modified ResNet, clip_resnet.h, by
+// config.vision_kind) plus the text encoder's top-level keys positional_embedding
 // [C, Wt], text_projection [Wt, E], logit_scale [], token_embedding.weight [V, Wt],
 // transformer.resblocks.{i}.*, ln_final.*.
 struct ClipImpl : torch::nn::Module {
@@ -147,7 +151,9 @@ struct ClipImpl : torch::nn::Module {
   at::Tensor EncodeText(const at::Tensor& tokens);
 
   ClipConfig config;
+  // Exactly one of the two is set (registered as "visual").
   ClipVision visual{nullptr};
+  std::shared_ptr<ClipModifiedResNetImpl> visual_resnet;
   ClipEmbedding token_embedding{nullptr};
   at::Tensor positional_embedding;
   ClipTransformer transformer{nullptr};

@@ -158,10 +158,10 @@ ClipConfig ReleasedConfig(const std::string& name) {
   return config.value_or(ClipConfig{});
 }
 
-TEST(ClipConfigTest, ReleasedConfigsAreTheViTsOnly) {
+TEST(ClipConfigTest, ReleasedConfigsByExactName) {
   EXPECT_EQ(ReleasedClipConfig("ViT-B/32")->vision_patch_size, 32);
   EXPECT_EQ(ReleasedClipConfig("ViT-L/14@336px")->image_resolution, 336);
-  EXPECT_FALSE(ReleasedClipConfig("RN50").has_value());  // modified ResNets are not implemented
+  EXPECT_TRUE(ReleasedClipConfig("RN50")->is_resnet());  // clip_resnet_test.cpp covers these
   EXPECT_FALSE(ReleasedClipConfig("vit-b/32").has_value());
 }
 
@@ -209,18 +209,6 @@ INSTANTIATE_TEST_SUITE_P(Released, ClipReleasedConfigTest,
                            }
                            return name;
                          });
-
-TEST(ClipConfigTest, ResNetCheckpointIsNotSupported) {
-  weights::StateDict dict = ShapeOnlyDict(ReleasedConfig("ViT-B/32"));
-  std::erase_if(dict.tensors, [](const auto& kv) { return kv.first.rfind("visual.", 0) == 0; });
-  dict.tensors["visual.conv1.weight"] = Shaped({32, 3, 3, 3});
-  dict.tensors["visual.layer1.0.conv1.weight"] = Shaped({64, 64, 1, 1});
-  dict.tensors["visual.attnpool.positional_embedding"] = Shaped({50, 2048});
-  auto config = DetectClipConfig(dict);
-  ASSERT_FALSE(config.ok());
-  EXPECT_EQ(config.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(config.status().message().find("not supported"), std::string::npos);
-}
 
 TEST(ClipConfigTest, MissingKeyIsNamed) {
   weights::StateDict dict = ShapeOnlyDict(ReleasedConfig("ViT-B/32"));
