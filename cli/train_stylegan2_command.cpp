@@ -28,6 +28,14 @@ void AddTrainStylegan2Command(CLI::App& train) {
   sub->add_option("--lr", options->lr, "Adam learning rate of G and D")->capture_default_str();
   sub->add_option("--threads", options->threads, "CPU threads (0: every available core)")
       ->capture_default_str();
+  sub->add_option("--channel-base", options->channel_base,
+                  "NVIDIA's channel_base (feature maps of a block = min(this / resolution, "
+                  "channel_max))")
+      ->capture_default_str();
+  sub->add_option("--channel-max", options->channel_max,
+                  "most feature maps of any block (NVIDIA's channel_max; channels = "
+                  "min(channel_base / resolution, this))")
+      ->capture_default_str();
   sub->add_option("--r1-gamma", options->r1_gamma, "R1 penalty weight gamma")
       ->capture_default_str();
   sub->add_option("--referee", options->referee_path,
