@@ -147,6 +147,15 @@ void ResNetVisionShapes(const ClipConfig& c, std::map<std::string, std::vector<i
   shapes["visual.attnpool.c_proj.bias"] = {c.embed_dim};
 }
 
+// Every release's text tower: context 77, the 49408-id vocabulary, heads = width / 64.
+void SetReleasedText(ClipConfig& c, int64_t width, int64_t layers) {
+  c.context_length = 77;
+  c.vocab_size = 49408;
+  c.transformer_width = width;
+  c.transformer_heads = width / 64;
+  c.transformer_layers = layers;
+}
+
 }  // namespace
 
 std::string ClipConfig::ToString() const {
@@ -268,11 +277,7 @@ std::optional<ClipConfig> ReleasedClipConfig(std::string_view name) {
     c.vision_heads = r.width * 32 / 64;  // as build_model
     c.vision_resnet_layers = r.blocks;
     c.image_resolution = r.resolution;
-    c.context_length = 77;
-    c.vocab_size = 49408;
-    c.transformer_width = r.text_width;
-    c.transformer_heads = r.text_width / 64;
-    c.transformer_layers = 12;
+    SetReleasedText(c, r.text_width, 12);
     return c;
   }
   struct Released {
@@ -294,11 +299,7 @@ std::optional<ClipConfig> ReleasedClipConfig(std::string_view name) {
     c.vision_heads = r.vision_width / 64;  // as build_model
     c.vision_patch_size = r.patch;
     c.image_resolution = r.resolution;
-    c.context_length = 77;
-    c.vocab_size = 49408;
-    c.transformer_width = r.text_width;
-    c.transformer_heads = r.text_width / 64;
-    c.transformer_layers = r.text_layers;
+    SetReleasedText(c, r.text_width, r.text_layers);
     return c;
   }
   return std::nullopt;

@@ -306,24 +306,29 @@ TEST(ClipResNetLayersTest, AttentionPoolIsMultiHeadAttentionFromTheMeanToken) {
       << (got - expected).abs().max().item<double>();
 }
 
+// A ResNet CLIP small enough to build per test: one block per stage, 64 px, a one-layer text tower.
+ClipConfig Tiny(int64_t width = 8) {
+  ClipConfig c = *ReleasedClipConfig("RN50");
+  c.vision_width = width;
+  c.vision_heads = width / 2;
+  c.vision_resnet_layers = {1, 1, 1, 1};
+  c.image_resolution = 64;
+  c.embed_dim = 16;
+  c.transformer_width = 64;
+  c.transformer_heads = 1;
+  c.transformer_layers = 1;
+  c.vocab_size = 100;
+  return c;
+}
+
 // The evaluator's rule (docs/evaluator.md): at a fixed micro-batch, an image's features do not
 // depend on its batch mates, its position or the padding, at 1 and 2 threads; the convolutions
 // must keep that as the ViT's matrix products do.
 TEST(ClipResNetDeterminismTest, FixedBatchGivesTheSameBitsAloneAndWithOtherMates) {
   constexpr int64_t kBatch = 4;
-  ClipConfig config = *ReleasedClipConfig("RN50");
-  config.vision_width = 16;
-  config.vision_heads = 8;
-  config.vision_resnet_layers = {1, 1, 1, 1};
-  config.image_resolution = 64;
-  config.embed_dim = 32;
-  config.transformer_width = 64;
-  config.transformer_heads = 1;
-  config.transformer_layers = 1;
-  config.vocab_size = 100;
   at::manual_seed(11);
   const weights::StateDict dict = ResNetDict(
-      config, [](std::vector<int64_t> shape) { return at::randn(shape, at::kFloat) * 0.1; });
+      Tiny(16), [](std::vector<int64_t> shape) { return at::randn(shape, at::kFloat) * 0.1; });
   ClipModelOptions options;
   options.fixed_batch_size = kBatch;
   auto model = ClipModel::FromStateDict(dict, options);
@@ -349,20 +354,6 @@ TEST(ClipResNetDeterminismTest, FixedBatchGivesTheSameBitsAloneAndWithOtherMates
 
 // ---------------------------------------------------------------------------------------------
 // Broken files.
-
-ClipConfig Tiny() {
-  ClipConfig c = *ReleasedClipConfig("RN50");
-  c.vision_width = 8;
-  c.vision_heads = 4;
-  c.vision_resnet_layers = {1, 1, 1, 1};
-  c.image_resolution = 64;
-  c.embed_dim = 16;
-  c.transformer_width = 64;
-  c.transformer_heads = 1;
-  c.transformer_layers = 1;
-  c.vocab_size = 100;
-  return c;
-}
 
 TEST(ClipResNetErrorsTest, AStageWithoutBlocksIsNamed) {
   weights::StateDict dict = ResNetDict(Tiny(), Shaped);
