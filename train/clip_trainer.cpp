@@ -368,12 +368,8 @@ StatusOr<ClipStepStats> ClipTrainer::Step() {
 }
 
 std::map<std::string, at::Tensor> ClipTrainer::StateTensors(bool half) const {
-  std::map<std::string, at::Tensor> tensors = ParameterTensors(*state_->model, half);
-  for (const auto& item : state_->model->named_buffers()) {  // batch-norm running statistics
-    const at::Tensor t = item.value().detach().to(at::kCPU).clone().contiguous();
-    tensors[item.key()] = half ? t.to(at::kHalf) : t;
-  }
-  return tensors;
+  // The ResNet's batch-norm running statistics are buffers; the ViT has none.
+  return ParameterAndBufferTensors(*state_->model, half);
 }
 
 Status ClipTrainer::Save(const std::string& path) const {

@@ -18,12 +18,29 @@ void SetLearningRate(torch::optim::AdamW& optimizer, double lr) {
   }
 }
 
+namespace {
+
+// A detached, contiguous CPU copy, F16 when `half`.
+at::Tensor StoredCopy(const at::Tensor& tensor, bool half) {
+  const at::Tensor t = tensor.detach().to(at::kCPU).clone().contiguous();
+  return half ? t.to(at::kHalf) : t;
+}
+
+}  // namespace
+
 std::map<std::string, at::Tensor> ParameterTensors(const torch::nn::Module& module, bool half) {
   std::map<std::string, at::Tensor> tensors;
   for (const auto& item : module.named_parameters()) {
-    at::Tensor t = item.value().detach().to(at::kCPU).clone().contiguous();
-    tensors[item.key()] = half ? t.to(at::kHalf) : t;
+    tensors[item.key()] = StoredCopy(item.value(), half);
   }
+  return tensors;
+}
+
+std::map<std::string, at::Tensor> ParameterAndBufferTensors(const torch::nn::Module& module,
+                                                            bool half) {
+  std::map<std::string, at::Tensor> tensors = ParameterTensors(module, half);
+  for (const auto& item : module.named_buffers())
+    tensors[item.key()] = StoredCopy(item.value(), half);
   return tensors;
 }
 

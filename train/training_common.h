@@ -19,5 +19,8 @@ void SetLearningRate(torch::optim::AdamW& optimizer, double lr);
 
 // Every parameter of `module` by name: detached CPU copies, contiguous, F16 when `half`.
 std::map<std::string, at::Tensor> ParameterTensors(const torch::nn::Module& module, bool half);
+// The same, plus every buffer (e.g. batch-norm running statistics).
+std::map<std::string, at::Tensor> ParameterAndBufferTensors(const torch::nn::Module& module,
+                                                            bool half);
 
 }  // namespace clipglass::train
