@@ -29,8 +29,10 @@ packages=(
   # images and figures
   libpng-dev libfreetype-dev fonts-dejavu-core
 )
-# LibTorch (CPU), and the headers of the oneDNN it links (GPT-2 packs its weights with it)
-[ "$with_torch" = 0 ] || packages+=(libtorch-dev libdnnl-dev)
+# LibTorch (CPU), and the headers of the oneDNN it links (GPT-2 packs its weights with it).
+# oneDNN's CMake package requires OpenCL (it is built with the OpenCL GPU runtime); apt only
+# recommends ocl-icd-opencl-dev, and recommends are not installed here, so it is named.
+[ "$with_torch" = 0 ] || packages+=(libtorch-dev libdnnl-dev ocl-icd-opencl-dev)
 if [ "$build_only" = 0 ]; then
   packages+=(
     # tests and benchmarks
