@@ -44,6 +44,8 @@ const char* CrossoverKindName(CrossoverKind kind) {
       return "sbx";
     case CrossoverKind::kHux:
       return "hux";
+    case CrossoverKind::kUniform:
+      return "uniform";
   }
   return "unknown";
 }
@@ -122,6 +124,11 @@ void CrossSegment(const CrossoverConfig& c, const Segment& s, Rng& rng, std::spa
       return;
     case CrossoverKind::kHux:
       Hux(rng, c0, c1, scratch);
+      return;
+    case CrossoverKind::kUniform:
+      for (size_t j = 0; j < c0.size(); ++j) {
+        if (rng.Uniform() < 0.5) std::swap(c0[j], c1[j]);
+      }
       return;
   }
 }

@@ -2,6 +2,9 @@
 // semantics: `prob` gates a whole mating; SBX then takes part per variable with
 // `prob_per_variable` (0.5); integer SBX widens the bounds by 0.5 - 1e-16, runs real SBX and rounds
 // half to even (numpy's np.round). HUX swaps ceil(k/2) of the k genes where the parents differ.
+// Uniform crossover (not in the original) swaps each gene with probability 0.5: for integer
+// segments whose values are categories (token ids), where SBX's notion of "between the parents"
+// means nothing.
 //
 // Ref: Deb & Agrawal 1995 (SBX); pymoo 0.4.2 SimulatedBinaryCrossover, IntegerFromFloatCrossover
 // (apply_float_operation), HalfUniformCrossover.
@@ -21,6 +24,7 @@ enum class CrossoverKind {
   kNone,  // children are copies of the parents
   kSbx,   // real and integer segments
   kHux,   // bool segments
+  kUniform,  // any segment: each gene swapped with probability 0.5 (categorical genes)
 };
 
 const char* CrossoverKindName(CrossoverKind kind);

@@ -18,6 +18,8 @@ const char* MutationKindName(MutationKind kind) {
       return "polynomial";
     case MutationKind::kBitFlip:
       return "bitflip";
+    case MutationKind::kRandomReset:
+      return "reset";
   }
   return "unknown";
 }
@@ -31,6 +33,11 @@ Status ValidateMutation(const MutationConfig& c, const Segment& segment, const s
   if (c.kind == MutationKind::kBitFlip && !boolean) {
     return InvalidArgumentError(
         fmt::format("{}: mutation 'bitflip' needs a bool segment, this one is {}", where,
+                    GeneKindName(segment.kind)));
+  }
+  if (c.kind == MutationKind::kRandomReset && segment.kind != GeneKind::kInteger) {
+    return InvalidArgumentError(
+        fmt::format("{}: mutation 'reset' needs an integer segment, this one is {}", where,
                     GeneKindName(segment.kind)));
   }
   if (c.prob > 1.0 || std::isnan(c.prob)) {
@@ -88,6 +95,14 @@ void MutateSegment(const MutationConfig& c, const Segment& s, Rng& rng, std::spa
         if (rng.Uniform() < prob) v = 1.0 - v;
       }
       return;
+    case MutationKind::kRandomReset: {
+      const auto lower = static_cast<int64_t>(s.lower);
+      const auto upper = static_cast<int64_t>(s.upper);
+      for (double& v : x) {
+        if (rng.Uniform() < prob) v = static_cast<double>(rng.UniformInt(lower, upper));
+      }
+      return;
+    }
   }
 }
 

@@ -1,7 +1,9 @@
 // Mutation operators on one segment of one child, with pymoo 0.4.2 semantics: `prob` is the chance
 // PER VARIABLE (polynomial mutation and bit-flip alike); a negative prob means 1 / segment size
 // (pymoo's prob=None, where n_var is the segment's size inside a mixed genome). Integer polynomial
-// mutation widens the bounds by 0.5 - 1e-16 and rounds half to even, like integer SBX.
+// mutation widens the bounds by 0.5 - 1e-16 and rounds half to even, like integer SBX. Random
+// reset (not in the original) replaces a gene by a uniform draw over its whole range, every value
+// equally likely: for integer segments whose values are categories (token ids).
 //
 // Ref: Deb & Goyal 1996 (polynomial mutation); pymoo 0.4.2 PolynomialMutation,
 // IntegerFromFloatMutation, BinaryBitflipMutation.
@@ -20,6 +22,7 @@ enum class MutationKind {
   kNone,
   kPolynomial,  // real and integer segments
   kBitFlip,     // bool segments
+  kRandomReset,  // integer segments: a uniform value in [lower, upper] (categorical genes)
 };
 
 const char* MutationKindName(MutationKind kind);

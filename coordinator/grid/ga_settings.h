@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,6 +91,11 @@ struct OperatorSettings {
   PmSettings pm;
   double hux_prob = 0.2;       // bool segments: probability that a mating applies HUX
   double bitflip_prob = 0.01;  // bool segments: per-gene flip probability (the original's 10/1000)
+  // Integer segments as categories (token ids), not in the original; unset: SBX and polynomial
+  // mutation as above. `uniform`: probability that a mating applies uniform crossover (each gene
+  // swapped with probability 0.5); `reset`: per-gene probability of a uniform new value.
+  std::optional<double> uniform_prob;
+  std::optional<double> reset_prob;
 };
 
 // Island model: K populations per run exchange their best individuals every `interval`.

@@ -50,7 +50,8 @@ Status ReadGaSpec(const MapReader& map, GaSpec* out) {
   }
   if (map.Has("operators")) {
     CG_ASSIGN_OR_RETURN(MapReader ops, MapReader::Open(doc, map.Value("operators"), "operators",
-                                                       {"sbx", "pm", "hux", "bitflip"}));
+                                                       {"sbx", "pm", "hux", "bitflip", "uniform",
+                                                        "reset"}));
     if (ops.Has("sbx")) {
       CG_ASSIGN_OR_RETURN(MapReader sbx,
                           MapReader::Open(doc, ops.Value("sbx"), "operators.sbx", {"prob", "eta"}));
@@ -72,6 +73,16 @@ Status ReadGaSpec(const MapReader& map, GaSpec* out) {
       CG_ASSIGN_OR_RETURN(MapReader flip, MapReader::Open(doc, ops.Value("bitflip"),
                                                           "operators.bitflip", {"prob"}));
       CG_RETURN_IF_ERROR(flip.ReadDouble("prob", &out->bitflip_prob));
+    }
+    if (ops.Has("uniform")) {
+      CG_ASSIGN_OR_RETURN(MapReader uniform, MapReader::Open(doc, ops.Value("uniform"),
+                                                             "operators.uniform", {"prob"}));
+      CG_RETURN_IF_ERROR(uniform.ReadDouble("prob", &out->uniform_prob));
+    }
+    if (ops.Has("reset")) {
+      CG_ASSIGN_OR_RETURN(MapReader reset,
+                          MapReader::Open(doc, ops.Value("reset"), "operators.reset", {"prob"}));
+      CG_RETURN_IF_ERROR(reset.ReadDouble("prob", &out->reset_prob));
     }
   }
   if (map.Has("migration")) {
@@ -98,6 +109,8 @@ GaSpec MergeGaSpec(const GaSpec& base, const GaSpec& over) {
   Overlay(over.pm_eta, &m.pm_eta);
   Overlay(over.hux_prob, &m.hux_prob);
   Overlay(over.bitflip_prob, &m.bitflip_prob);
+  Overlay(over.uniform_prob, &m.uniform_prob);
+  Overlay(over.reset_prob, &m.reset_prob);
   Overlay(over.islands, &m.islands);
   Overlay(over.migration_interval, &m.migration_interval);
   Overlay(over.migration_count, &m.migration_count);
@@ -125,6 +138,8 @@ StatusOr<GaSettings> ResolveGaSpec(const GaSpec& spec, int objectives, const Fil
   Take(spec.pm_eta, &ga.operators.pm.eta);
   Take(spec.hux_prob, &ga.operators.hux_prob);
   Take(spec.bitflip_prob, &ga.operators.bitflip_prob);
+  if (spec.uniform_prob) ga.operators.uniform_prob = spec.uniform_prob->value;
+  if (spec.reset_prob) ga.operators.reset_prob = spec.reset_prob->value;
   Take(spec.islands, &ga.islands);
   Take(spec.migration_interval, &ga.migration.interval);
   Take(spec.migration_count, &ga.migration.count);
@@ -191,6 +206,13 @@ StatusOr<GaSettings> ResolveGaSpec(const GaSpec& spec, int objectives, const Fil
   CG_RETURN_IF_ERROR(check_prob(spec.hux_prob, ga.operators.hux_prob, "operators.hux.prob"));
   CG_RETURN_IF_ERROR(
       check_prob(spec.bitflip_prob, ga.operators.bitflip_prob, "operators.bitflip.prob"));
+  if (spec.uniform_prob) {
+    CG_RETURN_IF_ERROR(
+        check_prob(spec.uniform_prob, spec.uniform_prob->value, "operators.uniform.prob"));
+  }
+  if (spec.reset_prob) {
+    CG_RETURN_IF_ERROR(check_prob(spec.reset_prob, spec.reset_prob->value, "operators.reset.prob"));
+  }
   if (ga.islands < 1) {
     return fail(spec.islands, fmt::format("islands {} must be >= 1", ga.islands));
   }

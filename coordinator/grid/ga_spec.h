@@ -26,6 +26,8 @@ struct GaSpec {
   std::optional<Located<double>> pm_eta;
   std::optional<Located<double>> hux_prob;
   std::optional<Located<double>> bitflip_prob;
+  std::optional<Located<double>> uniform_prob;
+  std::optional<Located<double>> reset_prob;
   std::optional<Located<int64_t>> islands;
   std::optional<Located<int64_t>> migration_interval;
   std::optional<Located<int64_t>> migration_count;

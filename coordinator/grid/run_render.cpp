@@ -78,6 +78,9 @@ Json GaToJson(const GaSettings& ga) {
   j["operators"]["pm"] = {{"prob", op.pm.prob}, {"eta", op.pm.eta}};
   j["operators"]["hux"] = {{"prob", op.hux_prob}};
   j["operators"]["bitflip"] = {{"prob", op.bitflip_prob}};
+  // Only when set, like final_weights below: older runs keep their config hashes.
+  if (op.uniform_prob) j["operators"]["uniform"] = {{"prob", *op.uniform_prob}};
+  if (op.reset_prob) j["operators"]["reset"] = {{"prob", *op.reset_prob}};
   j["islands"] = ga.islands;
   j["migration"] = {{"interval", ga.migration.interval},
                     {"count", ga.migration.count},

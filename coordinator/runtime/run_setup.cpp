@@ -47,6 +47,15 @@ ga::SegmentOperators MapOperators(const grid::GenomeSegment& segment,
     ops.mutation.prob = settings.pm.prob;
     ops.mutation.eta = settings.pm.eta;
   }
+  // Integer genes as categories when the settings ask for it (real segments keep SBX and PM).
+  if (segment.kind == grid::SegmentKind::kInteger && settings.uniform_prob) {
+    ops.crossover.kind = ga::CrossoverKind::kUniform;
+    ops.crossover.prob = *settings.uniform_prob;
+  }
+  if (segment.kind == grid::SegmentKind::kInteger && settings.reset_prob) {
+    ops.mutation.kind = ga::MutationKind::kRandomReset;
+    ops.mutation.prob = *settings.reset_prob;
+  }
   return ops;
 }
 

@@ -226,6 +226,64 @@ TEST(BitFlipTest, FlipsEachBitWithProbAndKeepsZeroOne) {
   EXPECT_NEAR(ones / 200000.0, 0.01, 0.001);
 }
 
+TEST(UniformCrossoverTest, SwapsEachGeneWithProbabilityHalfAndKeepsPairs) {
+  Segment s{"tokens", GeneKind::kInteger, 40000, 0, 11};
+  CrossoverConfig cx{CrossoverKind::kUniform, 1.0, 0, 0};
+  Rng rng(32);
+  std::vector<int> scratch;
+  std::vector<double> p0(40000), p1(40000);
+  for (int j = 0; j < 40000; ++j) {
+    p0[j] = static_cast<double>(j % 12);
+    p1[j] = static_cast<double>((j + 5) % 12);
+  }
+  std::vector<double> c0 = p0, c1 = p1;
+  CrossSegment(cx, s, rng, c0, c1, &scratch);
+  int swapped = 0;
+  for (int j = 0; j < 40000; ++j) {
+    // Each position keeps the parents' pair of values, in one order or the other.
+    if (c0[j] == p1[j]) {
+      ++swapped;
+      ASSERT_EQ(c1[j], p0[j]);
+    } else {
+      ASSERT_EQ(c0[j], p0[j]);
+      ASSERT_EQ(c1[j], p1[j]);
+    }
+  }
+  EXPECT_NEAR(swapped / 40000.0, 0.5, 0.01);
+}
+
+TEST(RandomResetTest, DrawsEveryValueOfTheRangeEquallyOftenWithProbPerGene) {
+  Segment s{"tokens", GeneKind::kInteger, 120000, 3, 14};
+  MutationConfig m{MutationKind::kRandomReset, 0, 0.25};
+  Rng rng(33);
+  std::vector<double> x(120000, -1.0);  // a value outside the range marks an untouched gene
+  MutateSegment(m, s, rng, x);
+  std::vector<int> counts(12, 0);
+  int reset = 0;
+  for (double v : x) {
+    if (v == -1.0) continue;
+    ++reset;
+    ASSERT_EQ(v, std::round(v));
+    ASSERT_GE(v, 3.0);
+    ASSERT_LE(v, 14.0);
+    ++counts[static_cast<size_t>(v - 3.0)];
+  }
+  EXPECT_NEAR(reset / 120000.0, 0.25, 0.005);
+  // Unlike polynomial mutation, no value is favoured by its distance to the old one or the bounds.
+  for (int c : counts) EXPECT_NEAR(c / static_cast<double>(reset), 1.0 / 12, 0.006);
+}
+
+TEST(RandomResetTest, ValidationWantsAnIntegerSegment) {
+  const MutationConfig m{MutationKind::kRandomReset, 0, 0.1};
+  EXPECT_TRUE(ValidateMutation(m, Segment{"tokens", GeneKind::kInteger, 4, 0, 9}, "ga").ok());
+  const Status real = ValidateMutation(m, Segment{"z", GeneKind::kReal, 4, -2, 2}, "ga");
+  EXPECT_FALSE(real.ok());
+  EXPECT_NE(real.message().find("mutation 'reset' needs an integer segment, this one is real"),
+            std::string::npos)
+      << real.message();
+  EXPECT_FALSE(ValidateMutation(m, Segment{"class", GeneKind::kBool, 4, 0, 1}, "ga").ok());
+}
+
 TEST(SamplerTest, EachSamplerStaysInItsSegmentWithTheRightLaw) {
   Rng rng(40);
   const int n = 100000;

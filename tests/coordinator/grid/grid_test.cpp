@@ -113,6 +113,23 @@ TEST(GridTest, FinalWeightsReachTheRunAndItsRenderedConfig) {
   EXPECT_NE(RenderRunYaml(grid.runs[1]).find("final_weights"), std::string::npos);
 }
 
+TEST(GridTest, CategoricalOperatorsReachTheRunAndItsRenderedConfig) {
+  const Grid grid = MustLoad(kData + "categorical.yaml", FixtureOptions());
+  ASSERT_EQ(grid.runs.size(), 3u);
+  const OperatorSettings& ordinal = grid.runs[0].ga.operators;
+  EXPECT_FALSE(ordinal.uniform_prob.has_value());  // the original's SBX and polynomial mutation
+  EXPECT_FALSE(ordinal.reset_prob.has_value());
+  EXPECT_EQ(RenderRunYaml(grid.runs[0]).find("uniform:"), std::string::npos);  // not the sampler
+  EXPECT_EQ(RenderRunYaml(grid.runs[0]).find("reset:"), std::string::npos);
+  const OperatorSettings& categorical = grid.runs[1].ga.operators;
+  EXPECT_EQ(categorical.uniform_prob, 0.8);
+  EXPECT_EQ(categorical.reset_prob, 0.1);
+  const std::string rendered = RenderRunYaml(grid.runs[1]);
+  EXPECT_NE(rendered.find("uniform:"), std::string::npos) << rendered;
+  EXPECT_NE(rendered.find("reset:"), std::string::npos) << rendered;
+  EXPECT_NE(RunConfigHash(grid.runs[0]), RunConfigHash(grid.runs[1]));
+}
+
 TEST(GridTest, IdsAreUniqueAndStableAcrossLoads) {
   const Grid a = MustLoad(kData + "good.yaml", FixtureOptions());
   const Grid b = MustLoad(kData + "good.yaml", FixtureOptions());
@@ -213,6 +230,7 @@ TEST(GridTest, BadGridsGiveOneLocatedLine) {
       {"empty_file", "1:1", "empty grid"},
       {"migrants", "5:12", "migration.count 8 must be in [0, population) = [0, 8)"},
       {"probability", "4:16", "operators.pm.prob 1.5 must be a probability in [0, 1]"},
+      {"reset_probability", "4:19", "operators.reset.prob -0.5 must be a probability in [0, 1]"},
       {"budget", "4:20",
        "max_evaluations 10 cannot evaluate even the initial populations "
        "(population 8 x islands 2)"},

@@ -1,0 +1,57 @@
+// MakeRunSetup: how a grid run's operator settings become the engine's per-segment operators.
+#include "coordinator/runtime/run_setup.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "coordinator/grid/grid.h"
+
+namespace clipglass::coordinator {
+namespace {
+
+const std::string kGrids = std::string(CLIPGLASS_TEST_DATA_DIR) + "/grids/";
+
+grid::Grid LoadCategoricalGrid() {
+  StatusOr<grid::Grid> loaded =
+      grid::LoadGrid(kGrids + "categorical.yaml", {kGrids + "configs", "weights"});
+  EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+  return loaded.ok() ? *loaded : grid::Grid{};
+}
+
+RunSetup MustSetUp(const grid::RunSpec& run) {
+  StatusOr<RunSetup> setup = MakeRunSetup(run);
+  EXPECT_TRUE(setup.ok()) << setup.status().ToString();
+  return setup.ok() ? *setup : RunSetup{};
+}
+
+TEST(RunSetupTest, IntegerGenesKeepSbxAndPolynomialMutationUnlessCategorical) {
+  const grid::Grid grid = LoadCategoricalGrid();
+  ASSERT_EQ(grid.runs.size(), 3u);
+
+  const RunSetup ordinal = MustSetUp(grid.runs[0]);
+  ASSERT_EQ(ordinal.ga.operators.size(), 1u);
+  EXPECT_EQ(ordinal.ga.operators[0].crossover.kind, ga::CrossoverKind::kSbx);
+  EXPECT_EQ(ordinal.ga.operators[0].mutation.kind, ga::MutationKind::kPolynomial);
+
+  const RunSetup categorical = MustSetUp(grid.runs[1]);
+  ASSERT_EQ(categorical.ga.operators.size(), 1u);
+  EXPECT_EQ(categorical.ga.operators[0].crossover.kind, ga::CrossoverKind::kUniform);
+  EXPECT_EQ(categorical.ga.operators[0].crossover.prob, 0.8);
+  EXPECT_EQ(categorical.ga.operators[0].mutation.kind, ga::MutationKind::kRandomReset);
+  EXPECT_EQ(categorical.ga.operators[0].mutation.prob, 0.1);
+}
+
+TEST(RunSetupTest, CategoricalSettingsLeaveRealAndBoolSegmentsAlone) {
+  const grid::Grid grid = LoadCategoricalGrid();
+  ASSERT_EQ(grid.runs.size(), 3u);
+  const RunSetup mixed = MustSetUp(grid.runs[2]);  // BigGAN: z (real) + classes (bool)
+  ASSERT_EQ(mixed.ga.operators.size(), 2u);
+  EXPECT_EQ(mixed.ga.operators[0].crossover.kind, ga::CrossoverKind::kSbx);
+  EXPECT_EQ(mixed.ga.operators[0].mutation.kind, ga::MutationKind::kPolynomial);
+  EXPECT_EQ(mixed.ga.operators[1].crossover.kind, ga::CrossoverKind::kHux);
+  EXPECT_EQ(mixed.ga.operators[1].mutation.kind, ga::MutationKind::kBitFlip);
+}
+
+}  // namespace
+}  // namespace clipglass::coordinator
