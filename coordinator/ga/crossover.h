@@ -21,9 +21,9 @@
 namespace clipglass::ga {
 
 enum class CrossoverKind {
-  kNone,  // children are copies of the parents
-  kSbx,   // real and integer segments
-  kHux,   // bool segments
+  kNone,     // children are copies of the parents
+  kSbx,      // real and integer segments
+  kHux,      // bool segments
   kUniform,  // any segment: each gene swapped with probability 0.5 (categorical genes)
 };
 

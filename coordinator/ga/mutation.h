@@ -20,8 +20,8 @@ namespace clipglass::ga {
 
 enum class MutationKind {
   kNone,
-  kPolynomial,  // real and integer segments
-  kBitFlip,     // bool segments
+  kPolynomial,   // real and integer segments
+  kBitFlip,      // bool segments
   kRandomReset,  // integer segments: a uniform value in [lower, upper] (categorical genes)
 };
 

@@ -49,9 +49,9 @@ Status ReadGaSpec(const MapReader& map, GaSpec* out) {
     out->final_weights = weights;
   }
   if (map.Has("operators")) {
-    CG_ASSIGN_OR_RETURN(MapReader ops, MapReader::Open(doc, map.Value("operators"), "operators",
-                                                       {"sbx", "pm", "hux", "bitflip", "uniform",
-                                                        "reset"}));
+    CG_ASSIGN_OR_RETURN(MapReader ops,
+                        MapReader::Open(doc, map.Value("operators"), "operators",
+                                        {"sbx", "pm", "hux", "bitflip", "uniform", "reset"}));
     if (ops.Has("sbx")) {
       CG_ASSIGN_OR_RETURN(MapReader sbx,
                           MapReader::Open(doc, ops.Value("sbx"), "operators.sbx", {"prob", "eta"}));
