@@ -60,8 +60,9 @@ Status RunClip(const ClipRunOptions& options) {
 }  // namespace
 
 void AddModelRunClip(CLI::App& model_run) {
-  CLI::App* sub = model_run.add_subcommand(
-      "clip", "CLIP (ViT): embed `images` and/or `text_tokens`; cosine similarity of both");
+  CLI::App* sub = model_run.add_subcommand("clip",
+                                           "CLIP (ViT or modified ResNet): embed `images` and/or "
+                                           "`text_tokens`; cosine similarity of both");
   auto options = std::make_shared<ClipRunOptions>();
   sub->add_option("--weights", options->weights,
                   "CLIP checkpoint with OpenAI's key names: safetensors, PyTorch zip or "

@@ -32,7 +32,9 @@ TEST(ShapeSizeVariantsTest, EveryShapeAndSizeOfTheSplitWithTheRestKept) {
         EXPECT_EQ(v.scene.rotation, example.scene.rotation);
       }
       // Training examples have 8 variants but for held-out combinations; held-out ones are few.
-      if (split == world::Split::kTrain) EXPECT_GE(variants.size(), 6u);
+      if (split == world::Split::kTrain) {
+        EXPECT_GE(variants.size(), 6u);
+      }
     }
   }
 }
