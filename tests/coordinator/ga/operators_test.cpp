@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <numeric>
 #include <vector>
 
 #include "coordinator/ga/config.h"
@@ -26,6 +28,20 @@ double SbxSpreadCdf(double eta, double b, int trials) {
     below += std::fabs(c1[0] - c0[0]) / 0.2 <= b;
   }
   return static_cast<double>(below) / trials;
+}
+
+// Positions where the parents differ and the children hold their values swapped. Every position
+// must hold the parents' pair, in one order or the other (where they agree, both keep it).
+int CountSwaps(const std::vector<double>& p0, const std::vector<double>& p1,
+               const std::vector<double>& c0, const std::vector<double>& c1) {
+  int swapped = 0;
+  for (size_t j = 0; j < p0.size(); ++j) {
+    const bool kept = c0[j] == p0[j] && c1[j] == p1[j];
+    const bool crossed = c0[j] == p1[j] && c1[j] == p0[j];
+    EXPECT_TRUE(kept || crossed) << "gene " << j;
+    swapped += crossed && !kept;
+  }
+  return swapped;
 }
 
 TEST(SbxTest, SpreadFactorFollowsTheSbxDistribution) {
@@ -192,23 +208,9 @@ TEST(HuxTest, SwapsExactlyHalfOfTheDifferingBitsRoundedUp) {
     }
     std::vector<double> c0 = p0, c1 = p1;
     CrossSegment(cx, s, rng, c0, c1, &scratch);
-    int differ = 0, swapped = 0;
-    for (int j = 0; j < 64; ++j) {
-      if (p0[j] == p1[j]) {
-        ASSERT_EQ(c0[j], p0[j]);
-        ASSERT_EQ(c1[j], p1[j]);
-        continue;
-      }
-      ++differ;
-      if (c0[j] == p1[j]) {
-        ++swapped;
-        ASSERT_EQ(c1[j], p0[j]);
-      } else {
-        ASSERT_EQ(c0[j], p0[j]);
-        ASSERT_EQ(c1[j], p1[j]);
-      }
-    }
-    ASSERT_EQ(swapped, (differ + 1) / 2);
+    const int differ = static_cast<int>(std::inner_product(p0.begin(), p0.end(), p1.begin(), 0,
+                                                           std::plus<>(), std::not_equal_to<>()));
+    ASSERT_EQ(CountSwaps(p0, p1, c0, c1), (differ + 1) / 2);
   }
 }
 
@@ -238,18 +240,7 @@ TEST(UniformCrossoverTest, SwapsEachGeneWithProbabilityHalfAndKeepsPairs) {
   }
   std::vector<double> c0 = p0, c1 = p1;
   CrossSegment(cx, s, rng, c0, c1, &scratch);
-  int swapped = 0;
-  for (int j = 0; j < 40000; ++j) {
-    // Each position keeps the parents' pair of values, in one order or the other.
-    if (c0[j] == p1[j]) {
-      ++swapped;
-      ASSERT_EQ(c1[j], p0[j]);
-    } else {
-      ASSERT_EQ(c0[j], p0[j]);
-      ASSERT_EQ(c1[j], p1[j]);
-    }
-  }
-  EXPECT_NEAR(swapped / 40000.0, 0.5, 0.01);
+  EXPECT_NEAR(CountSwaps(p0, p1, c0, c1) / 40000.0, 0.5, 0.01);
 }
 
 TEST(RandomResetTest, DrawsEveryValueOfTheRangeEquallyOftenWithProbPerGene) {
