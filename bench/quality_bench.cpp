@@ -1,6 +1,6 @@
 // quality_bench: how well the search does its job on the demo world, at a fixed evaluation budget.
 //
-// Text to image: 6 captions (3 of held-out attribute combinations, 3 of training combinations) x
+// Text to image: 8 captions (4 of held-out attribute combinations, 4 of training combinations) x
 // seeds, for the GA without discriminator (Demo_nod), NSGA-II with discriminator (Demo_d), and
 // random search with the same budget (Demo_nod, algorithm: random). A run succeeds when the
 // referee (train/referee.h, trained apart from the search's CLIP) reads every attribute of the
@@ -64,7 +64,7 @@ struct Flags {
   int seeds = 3;
   int population = 16;
   int generations = 40;
-  int captions_per_split = 3;
+  int captions_per_split = 4;  // at most 4: no two picks share a shape or a colour
   int images = 3;
   int workers = 2;
   int threads = 1;  // per worker
@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
   app.add_option("--generations", flags.generations, "Generations (budget = population x this)")
       ->capture_default_str();
   app.add_option("--captions-per-split", flags.captions_per_split,
-                 "Text-to-image captions from each split")
+                 "Text-to-image captions from each split (at most 4)")
       ->capture_default_str();
   app.add_option("--images", flags.images, "Image-to-text renders from each split")
       ->capture_default_str();
