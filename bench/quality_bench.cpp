@@ -329,6 +329,24 @@ int main(int argc, char** argv) {
     const std::string target = results::RunAttribute(run, "target");
     const int64_t seed = std::stoll(results::RunAttribute(run, "seed"));
     const double similarity = results::Headline(run).best_similarity;
+    // Adds the run to its split's row and to the row over all of the task's targets. Rows sort by
+    // key: `task_rank` is the task's "all" row, + 1 its held-out row, + 2 its train row.
+    auto record = [&](const std::string& task, int task_rank, const std::string& method_rank,
+                      const std::string& method, const std::string& split,
+                      const std::string& targets, double score, const std::array<bool, 4>& hits) {
+      for (const std::string& part : {split, std::string("all")}) {
+        const int offset = part == "held-out" ? 1 : part == "train" ? 2 : 0;
+        Row& row = row_for(std::to_string(task_rank + offset) + method_rank, task, method,
+                           part + " " + targets);
+        row.score_by_seed[seed].push_back(score);
+        row.similarity_by_seed[seed].push_back(similarity);
+        row.CountAttributes(hits);
+        if (part == "all") {
+          row.evaluations += run.evaluations;
+          ++row.runs;
+        }
+      }
+    };
     if (config == "DemoGPT2") {
       const std::string name = std::filesystem::path(target).filename().string();
       const auto truth = truth_of.find(name);
@@ -336,18 +354,8 @@ int main(int argc, char** argv) {
       const world::ParsedCaption parsed = world::ParseCaption(run.final_individual->caption);
       const double correct = parsed.CountCorrect(truth->second) / 4.0;
       const bool random = override_name == "random";
-      for (const std::string& split : {split_of[name], std::string("all")}) {
-        const std::string split_rank = split == "held-out" ? "4" : split == "train" ? "5" : "3";
-        Row& row = row_for(split_rank + (random ? "b" : "a"), "img2txt",
-                           random ? "random search" : "GA", split + " renders");
-        row.score_by_seed[seed].push_back(correct);
-        row.CountAttributes(AttributeHits(parsed, truth->second));
-        row.similarity_by_seed[seed].push_back(similarity);
-        if (split == "all") {
-          row.evaluations += run.evaluations;
-          ++row.runs;
-        }
-      }
+      record("img2txt", 3, random ? "b" : "a", random ? "random search" : "GA", split_of[name],
+             "renders", correct, AttributeHits(parsed, truth->second));
       continue;
     }
     const auto truth = truth_of.find(target);
@@ -368,17 +376,8 @@ int main(int argc, char** argv) {
       method = "random search";
       rank = "c";
     }
-    for (const std::string& split : {split_of[target], std::string("all")}) {
-      const std::string split_rank = split == "held-out" ? "1" : split == "train" ? "2" : "0";
-      Row& row = row_for(split_rank + rank, "txt2img", method, split + " captions");
-      row.score_by_seed[seed].push_back(success);
-      row.similarity_by_seed[seed].push_back(similarity);
-      row.CountAttributes(AttributeHits(judged[0].attributes, truth->second));
-      if (split == "all") {
-        row.evaluations += run.evaluations;
-        ++row.runs;
-      }
-    }
+    record("txt2img", 0, rank, method, split_of[target], "captions", success,
+           AttributeHits(judged[0].attributes, truth->second));
   }
 
   std::printf(

@@ -38,23 +38,27 @@ ga::SegmentOperators MapOperators(const grid::GenomeSegment& segment,
     ops.crossover.prob = settings.hux_prob;
     ops.mutation.kind = ga::MutationKind::kBitFlip;
     ops.mutation.prob = settings.bitflip_prob;
+    return ops;
+  }
+  // Integer genes are categories when the settings say so (uniform crossover, random reset);
+  // otherwise they, like real genes, take SBX and polynomial mutation.
+  const bool integer = segment.kind == grid::SegmentKind::kInteger;
+  if (integer && settings.uniform_prob) {
+    ops.crossover.kind = ga::CrossoverKind::kUniform;
+    ops.crossover.prob = *settings.uniform_prob;
   } else {
     ops.crossover.kind = ga::CrossoverKind::kSbx;
     ops.crossover.prob = settings.sbx.prob;
     ops.crossover.eta = settings.sbx.eta;
     ops.crossover.prob_per_variable = 0.5;  // pymoo 0.4's per-variable exchange
+  }
+  if (integer && settings.reset_prob) {
+    ops.mutation.kind = ga::MutationKind::kRandomReset;
+    ops.mutation.prob = *settings.reset_prob;
+  } else {
     ops.mutation.kind = ga::MutationKind::kPolynomial;
     ops.mutation.prob = settings.pm.prob;
     ops.mutation.eta = settings.pm.eta;
-  }
-  // Integer genes as categories when the settings ask for it (real segments keep SBX and PM).
-  if (segment.kind == grid::SegmentKind::kInteger && settings.uniform_prob) {
-    ops.crossover.kind = ga::CrossoverKind::kUniform;
-    ops.crossover.prob = *settings.uniform_prob;
-  }
-  if (segment.kind == grid::SegmentKind::kInteger && settings.reset_prob) {
-    ops.mutation.kind = ga::MutationKind::kRandomReset;
-    ops.mutation.prob = *settings.reset_prob;
   }
   return ops;
 }
