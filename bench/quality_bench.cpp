@@ -69,6 +69,7 @@ struct Flags {
   int workers = 2;
   int threads = 1;  // per worker
   bool skip_img2txt = false;
+  bool skip_txt2img = false;
   int64_t coverage_samples = 4096;  // G samples for the coverage line (0: none)
 };
 
@@ -198,6 +199,7 @@ int main(int argc, char** argv) {
   app.add_option("--workers", flags.workers, "In-process workers")->capture_default_str();
   app.add_option("--threads", flags.threads, "LibTorch threads per worker")->capture_default_str();
   app.add_flag("--skip-img2txt", flags.skip_img2txt, "Text to image only");
+  app.add_flag("--skip-txt2img", flags.skip_txt2img, "Image to text only (no coverage line)");
   app.add_option("--coverage-samples", flags.coverage_samples,
                  "G samples the referee reads for the coverage line (0: skip)")
       ->capture_default_str();
@@ -252,11 +254,13 @@ int main(int argc, char** argv) {
   grid += "  save_every: 0\n  islands: 1\n";
   grid += "axes:\n";
   const std::string seeds = "{first: 1, count: " + std::to_string(flags.seeds) + "}";
-  grid += "  - generator: [Demo_nod]\n    target:\n" + captions_yaml + "    seed: " + seeds +
-          "\n    overrides:\n      - name: ga\n      - name: random\n        algorithm: random\n";
-  grid += "  - generator: [Demo_d]\n    target:\n" + captions_yaml + "    seed: " + seeds +
-          "\n    overrides:\n      - name: nsga2\n      - name: nsga2_sim\n"
-          "        final_weights: [1, 0]\n";
+  if (!flags.skip_txt2img) {
+    grid += "  - generator: [Demo_nod]\n    target:\n" + captions_yaml + "    seed: " + seeds +
+            "\n    overrides:\n      - name: ga\n      - name: random\n        algorithm: random\n";
+    grid += "  - generator: [Demo_d]\n    target:\n" + captions_yaml + "    seed: " + seeds +
+            "\n    overrides:\n      - name: nsga2\n      - name: nsga2_sim\n"
+            "        final_weights: [1, 0]\n";
+  }
   if (!flags.skip_img2txt && flags.images > 0) {
     grid += "  - generator: [DemoGPT2]\n    target:\n" + images_yaml + "    seed: " + seeds +
             "\n    overrides:\n      - name: ga\n      - name: random\n        algorithm: random\n";
@@ -407,7 +411,7 @@ int main(int argc, char** argv) {
                 sim.mean, sim.sd, row.attribute_hits[0] / judged, row.attribute_hits[1] / judged,
                 row.attribute_hits[2] / judged, row.attribute_hits[3] / judged, evals.c_str());
   }
-  if (flags.coverage_samples > 0) {
+  if (flags.coverage_samples > 0 && !flags.skip_txt2img) {
     const std::vector<int64_t> coverage =
         GeneratorCoverage(flags.weights_dir + "/demo/stylegan2_G.safetensors", **referee,
                           caption_attributes, flags.coverage_samples);

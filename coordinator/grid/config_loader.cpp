@@ -23,9 +23,10 @@ const std::vector<std::string> kRootKeys = {
 const std::vector<std::string> kCommonModelKeys = {"family", "generator_weights", "image_size"};
 const std::vector<std::string> kStyleGan2Keys = {"discriminator_weights", "truncation_psi"};
 const std::vector<std::string> kBigGanKeys = {"truncation", "num_classes", "z_clip"};
-const std::vector<std::string> kGpt2Keys = {"context",    "generated_tokens", "max_chars",
-                                            "decoding",   "temperature",      "top_k",
-                                            "vocab_size", "genome_token_ids"};
+const std::vector<std::string> kGpt2Keys = {
+    "context",    "generated_tokens", "max_chars",
+    "decoding",   "temperature",      "top_k",
+    "vocab_size", "genome_token_ids", "genome_token_ids_segment"};
 const std::vector<std::string> kClipKeys = {"weights", "image_size", "normalize"};
 const std::vector<std::string> kSegmentKeys = {"name",    "kind", "size", "low", "high",
                                                "sampler", "mean", "std",  "p"};
@@ -160,6 +161,15 @@ Status ReadModel(const MapReader& model, const std::string& weights_dir, ModelSe
         }
         if (g.genome_token_ids.empty()) {
           return ErrorAt(model.Where("genome_token_ids"), "'genome_token_ids' is empty");
+        }
+      }
+      if (model.Has("genome_token_ids_segment")) {
+        CG_RETURN_IF_ERROR(
+            model.ReadString("genome_token_ids_segment", &g.genome_token_ids_segment));
+        g.genome_token_ids_segment_where = model.Where("genome_token_ids_segment");
+        if (g.genome_token_ids.empty()) {
+          return ErrorAt(g.genome_token_ids_segment_where,
+                         "'genome_token_ids_segment' needs 'genome_token_ids'");
         }
       }
       break;
@@ -315,24 +325,43 @@ Status CheckGenomeFitsFamily(const GeneratorConfig& c, const FileLocation& where
                                    g[1].size, c.model.biggan.num_classes));
       }
       break;
-    case ModelFamily::kGpt2:
-      if (g.size() != 1 || g[0].kind != SegmentKind::kInteger) {
-        return ErrorAt(where,
-                       "a gpt2 genome is one integer segment (token ids), got: " + kind_list);
-      }
-      if (const std::vector<int64_t>& alphabet = c.model.gpt2.genome_token_ids; !alphabet.empty()) {
-        if (g[0].low < 0 || g[0].high > static_cast<double>(alphabet.size() - 1)) {
-          return ErrorAt(segment_where[0],
-                         fmt::format("genes [{}, {}] index genome_token_ids: they must lie in "
-                                     "[0, {}]",
-                                     g[0].low, g[0].high, alphabet.size() - 1));
+    case ModelFamily::kGpt2: {
+      // Integer segments, one token per gene, in order. The genes of the segment named by
+      // genome_token_ids_segment (of every segment when unnamed) index genome_token_ids.
+      const Gpt2Settings& gpt2 = c.model.gpt2;
+      bool named_found = gpt2.genome_token_ids_segment.empty();
+      for (size_t i = 0; i < g.size(); ++i) {
+        if (g[i].kind != SegmentKind::kInteger) {
+          return ErrorAt(
+              where, "a gpt2 genome is made of integer segments (token ids), got: " + kind_list);
         }
-      } else if (g[0].low < 0 || g[0].high > static_cast<double>(c.model.gpt2.vocab_size - 1)) {
-        return ErrorAt(segment_where[0],
-                       fmt::format("token ids [{}, {}] must lie in [0, vocab_size - 1 = {}]",
-                                   g[0].low, g[0].high, c.model.gpt2.vocab_size - 1));
+        const bool indexes_alphabet =
+            !gpt2.genome_token_ids.empty() &&
+            (gpt2.genome_token_ids_segment.empty() || gpt2.genome_token_ids_segment == g[i].name);
+        named_found |= indexes_alphabet;
+        if (indexes_alphabet) {
+          if (g[i].low < 0 || g[i].high > static_cast<double>(gpt2.genome_token_ids.size() - 1)) {
+            return ErrorAt(segment_where[i],
+                           fmt::format("genes [{}, {}] index genome_token_ids: they must lie in "
+                                       "[0, {}]",
+                                       g[i].low, g[i].high, gpt2.genome_token_ids.size() - 1));
+          }
+        } else if (g[i].low < 0 || g[i].high > static_cast<double>(gpt2.vocab_size - 1)) {
+          return ErrorAt(segment_where[i],
+                         fmt::format("token ids [{}, {}] must lie in [0, vocab_size - 1 = {}]",
+                                     g[i].low, g[i].high, gpt2.vocab_size - 1));
+        }
+      }
+      if (!named_found) {
+        std::vector<std::string> names;
+        for (const auto& s : g) names.push_back(s.name);
+        return ErrorAt(gpt2.genome_token_ids_segment_where,
+                       fmt::format("'genome_token_ids_segment': '{}' is not a segment of the "
+                                   "genome ({})",
+                                   gpt2.genome_token_ids_segment, JoinNames(names)));
       }
       break;
+    }
   }
   return Status::Ok();
 }

@@ -72,6 +72,10 @@ struct Gpt2Settings {
   // When set, genes index this list instead of being token ids themselves: gene g stands for
   // token genome_token_ids[g], so the search runs over a chosen alphabet of tokens.
   std::vector<int64_t> genome_token_ids;
+  // When set (with genome_token_ids), only this genome segment's genes index genome_token_ids;
+  // the other segments' genes are token ids. Empty: every gene indexes it.
+  std::string genome_token_ids_segment;
+  FileLocation genome_token_ids_segment_where;  // the key, for errors about the segment it names
 };
 
 struct ModelSettings {

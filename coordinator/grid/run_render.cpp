@@ -32,6 +32,9 @@ Json ModelToJson(const ModelSettings& m) {
       j["vocab_size"] = m.gpt2.vocab_size;
       // Only when set, so configs without it keep their rendered text and hash (resume).
       if (!m.gpt2.genome_token_ids.empty()) j["genome_token_ids"] = m.gpt2.genome_token_ids;
+      if (!m.gpt2.genome_token_ids_segment.empty()) {
+        j["genome_token_ids_segment"] = m.gpt2.genome_token_ids_segment;
+      }
       break;
   }
   return j;

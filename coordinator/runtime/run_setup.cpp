@@ -174,6 +174,18 @@ StatusOr<RunSetup> MakeRunSetup(const grid::RunSpec& run) {
       for (int64_t id : config.model.gpt2.genome_token_ids) {
         model.add_gpt2_genome_token_ids(static_cast<uint32_t>(id));
       }
+      // One named segment indexes the alphabet: tell the worker which genes it occupies.
+      if (!config.model.gpt2.genome_token_ids_segment.empty()) {
+        uint32_t first = 0;
+        for (const grid::GenomeSegment& segment : config.genome) {
+          if (segment.name == config.model.gpt2.genome_token_ids_segment) {
+            model.set_gpt2_token_ids_first_gene(first);
+            model.set_gpt2_token_ids_gene_count(static_cast<uint32_t>(segment.size));
+            break;
+          }
+          first += static_cast<uint32_t>(segment.size);
+        }
+      }
       break;
   }
   // Runs of one config share a model (and its weights) whatever their target or seed.

@@ -38,11 +38,23 @@ StatusOr<BatchScores> EvaluateCaptions(const ModelSet& models, const SpecSetting
   at::Tensor genomes = *batch.genomes;  // [count, genome_length] token ids
   const int64_t count = genomes.size(0);
   if (!settings.genome_token_ids.empty()) {
-    // Genes index the configured alphabet of tokens.
-    CG_RETURN_IF_ERROR(CheckRange(genomes, static_cast<int64_t>(settings.genome_token_ids.size()),
+    // The alphabet's genes (all, or one segment's columns) index the configured tokens.
+    const int64_t first = settings.token_ids_first_gene;
+    const int64_t width = settings.token_ids_gene_count == 0 ? genomes.size(1) - first
+                                                             : settings.token_ids_gene_count;
+    if (first < 0 || width < 1 || first + width > genomes.size(1)) {
+      return InvalidArgumentError(where + "genes [" + std::to_string(first) + ", " +
+                                  std::to_string(first + width - 1) +
+                                  "] index genome_token_ids but the genome has " +
+                                  std::to_string(genomes.size(1)) + " genes");
+    }
+    const at::Tensor genes = genomes.narrow(1, first, width);
+    CG_RETURN_IF_ERROR(CheckRange(genes, static_cast<int64_t>(settings.genome_token_ids.size()),
                                   where + "genes index genome_token_ids and"));
     const at::Tensor alphabet = at::tensor(settings.genome_token_ids, at::kLong);
-    genomes = alphabet.index_select(0, genomes.reshape({-1})).view(genomes.sizes());
+    genomes = genomes.clone();
+    genomes.narrow(1, first, width)
+        .copy_(alphabet.index_select(0, genes.reshape({-1})).view(genes.sizes()));
   }
   CG_RETURN_IF_ERROR(
       CheckRange(genomes, models.gpt2->config().vocab_size, where + "genome token ids"));

@@ -49,6 +49,8 @@ StatusOr<SpecSettings> ReadSpecSettings(const v1::ModelSpec& spec) {
   if (spec.caption_max_chars() != 0) rules.max_chars = spec.caption_max_chars();
   settings.genome_token_ids.assign(spec.gpt2_genome_token_ids().begin(),
                                    spec.gpt2_genome_token_ids().end());
+  settings.token_ids_first_gene = spec.gpt2_token_ids_first_gene();
+  settings.token_ids_gene_count = spec.gpt2_token_ids_gene_count();
   return settings;
 }
 

@@ -40,6 +40,9 @@ struct SpecSettings {
   models::CaptionRules caption_rules;
   // GPT-2: gene g stands for token genome_token_ids[g]; empty: the genes are token ids.
   std::vector<int64_t> genome_token_ids;
+  // The genes that index genome_token_ids: [first, first + count); count 0 = every gene.
+  int64_t token_ids_first_gene = 0;
+  int64_t token_ids_gene_count = 0;
 };
 
 // InvalidArgument naming the field for a bad noise mode, latent space or truncation.

@@ -142,9 +142,27 @@ TEST(ConfigLoaderTest, DemoGpt2SearchesTheWorldsAttributeWords) {
   const std::vector<int64_t> words = {1588, 1402, 2266, 4077, 4171,  7872,
                                       2330, 2042, 9197, 6616, 22950, 15291};
   EXPECT_EQ(c->model.gpt2.genome_token_ids, words);
-  EXPECT_EQ(c->genome[0].high, 11);
+  // 16 free GPT-2 ids (never <|endoftext|>), then the 4 slots the captioner follows, as words.
+  EXPECT_EQ(c->model.gpt2.genome_token_ids_segment, "words");
+  ASSERT_EQ(c->genome.size(), 2u);
+  EXPECT_EQ(c->genome[0].size, 16);
+  EXPECT_EQ(c->genome[0].high, 50255);
+  EXPECT_EQ(c->genome[1].name, "words");
+  EXPECT_EQ(c->genome[1].size, 4);
+  EXPECT_EQ(c->genome[1].high, 11);
   // Configs without the key have no alphabet: the genes are the token ids.
   EXPECT_TRUE(MustLoad("GPT2").model.gpt2.genome_token_ids.empty());
+}
+
+TEST(ConfigLoaderTest, OneGpt2SegmentMayIndexTheTokenList) {
+  const std::string fixtures = std::string(CLIPGLASS_TEST_DATA_DIR) + "/grids/configs/";
+  StatusOr<GeneratorConfig> c = LoadGeneratorConfig(fixtures + "TinyGPT2Words.yaml", "weights");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->model.gpt2.genome_token_ids, (std::vector<int64_t>{1588, 1402, 2266}));
+  EXPECT_EQ(c->model.gpt2.genome_token_ids_segment, "words");
+  ASSERT_EQ(c->genome.size(), 2u);
+  EXPECT_EQ(c->genome[0].high, 50255);  // token ids: checked against the vocabulary
+  EXPECT_EQ(c->genome[1].high, 2);      // indices into the list
 }
 
 TEST(ConfigLoaderTest, ResolvesWeightsAgainstTheWeightsDir) {
@@ -187,6 +205,13 @@ TEST(ConfigLoaderTest, BadConfigsGiveOneLocatedLine) {
       {"gpt2_alphabet_twice", "5:21", "'genome_token_ids': 1588 is listed twice"},
       {"gpt2_alphabet_genes", "7:5",
        "genes [0, 3] index genome_token_ids: they must lie in [0, 2]"},
+      {"gpt2_alphabet_segment_unknown", "6:29",
+       "'genome_token_ids_segment': 'wordz' is not a segment of the genome (free, words)"},
+      {"gpt2_alphabet_segment_alone", "5:29",
+       "'genome_token_ids_segment' needs 'genome_token_ids'"},
+      {"gpt2_free_ids", "8:5", "token ids [0, 50257] must lie in [0, vocab_size - 1 = 50256]"},
+      {"gpt2_real_segment", "6:3",
+       "a gpt2 genome is made of integer segments (token ids), got: integer x16, real x4"},
       {"real_bounds", "9:11", "'high' -2 must be above 'low' 2"},
       {"bool_bounds", "8:32", "'low' does not apply to a bool segment"},
       {"Fake_d", "2:20", "config 'Fake_d' is named _d but use_discriminator is false"},

@@ -200,7 +200,7 @@ TEST(GridTest, BadGridsGiveOneLocatedLine) {
       {"negative_generations", "6:18", "generations -5 must be >= 1"},
       {"unknown_generator", "3:25",
        "unknown generator 'TinyBigGun' (did you mean 'TinyBigGAN'?); "
-       "known: Broken, Tiny, TinyBigGAN, TinyGPT2, Tiny_d, Tiny_nod"},
+       "known: Broken, Tiny, TinyBigGAN, TinyGPT2, TinyGPT2Words, Tiny_d, Tiny_nod"},
       {"no_discriminator", "4:26",
        "axis 'discriminator': true, but generator 'TinyBigGAN' has no "
        "discriminator"},

@@ -170,7 +170,12 @@ TEST(RunRenderTest, GenomeTokenIdsAreRenderedOnlyWhenSet) {
   EXPECT_EQ(RenderRunYaml(run).find("genome_token_ids"), std::string::npos);
   run.config.model.gpt2.genome_token_ids = {1588, 1402};
   EXPECT_NE(RenderRunYaml(run).find("genome_token_ids"), std::string::npos);
-  EXPECT_NE(RunConfigHash(run), before);
+  EXPECT_EQ(RenderRunYaml(run).find("genome_token_ids_segment"), std::string::npos);
+  const std::string with_list = RunConfigHash(run);
+  EXPECT_NE(with_list, before);
+  run.config.model.gpt2.genome_token_ids_segment = "tokens";
+  EXPECT_NE(RenderRunYaml(run).find("genome_token_ids_segment"), std::string::npos);
+  EXPECT_NE(RunConfigHash(run), with_list);
 }
 
 TEST(RunRenderTest, GridJsonListsEveryRunWithItsHash) {

@@ -53,5 +53,21 @@ TEST(RunSetupTest, CategoricalSettingsLeaveRealAndBoolSegmentsAlone) {
   EXPECT_EQ(mixed.ga.operators[1].mutation.kind, ga::MutationKind::kBitFlip);
 }
 
+TEST(RunSetupTest, TheWorkerLearnsWhichGenesIndexTheTokenList) {
+  StatusOr<grid::Grid> grid =
+      grid::LoadGrid(kGrids + "token_segment.yaml", {kGrids + "configs", "weights"});
+  ASSERT_TRUE(grid.ok()) << grid.status().ToString();
+  ASSERT_EQ(grid->runs.size(), 2u);
+  // TinyGPT2Words: free ids (3 genes), then `words` (2 genes) indexes the list.
+  const RunSetup words = MustSetUp(grid->runs[0]);
+  EXPECT_EQ(words.model.gpt2_genome_token_ids_size(), 3);
+  EXPECT_EQ(words.model.gpt2_token_ids_first_gene(), 3u);
+  EXPECT_EQ(words.model.gpt2_token_ids_gene_count(), 2u);
+  // TinyGPT2: no list, every gene is a token id.
+  const RunSetup ids = MustSetUp(grid->runs[1]);
+  EXPECT_EQ(ids.model.gpt2_genome_token_ids_size(), 0);
+  EXPECT_EQ(ids.model.gpt2_token_ids_gene_count(), 0u);
+}
+
 }  // namespace
 }  // namespace clipglass::coordinator

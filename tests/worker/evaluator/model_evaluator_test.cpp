@@ -298,6 +298,54 @@ TEST(ModelEvaluatorTest, Gpt2GenomeTokenIdsMapGenesToTokens) {
       << bad.status().message();
 }
 
+TEST(ModelEvaluatorTest, Gpt2GenomeTokenIdsMapOnlyTheirSegmentsGenes) {
+  TempDir dir;
+  const std::string weights = testing::WriteGpt2WithHeads(dir.File("gpt2.safetensors"));
+  auto evaluator = MakeEvaluator();
+  const v1::Target image = RedCircleImage();
+  const std::vector<std::vector<double>> ids = TokenGenomes(3, 20, 11);
+  // Genes 16-19 index a 5-token alphabet; genes 0-15 stay token ids.
+  const std::vector<double> alphabet = {7, 300, 42, 1000, 5};
+  std::vector<std::vector<double>> genes = ids;
+  std::vector<std::vector<double>> expected_ids = ids;
+  for (size_t r = 0; r < ids.size(); ++r) {
+    for (size_t c = 16; c < 20; ++c) {
+      genes[r][c] = static_cast<double>((r + c) % alphabet.size());
+      expected_ids[r][c] = alphabet[static_cast<size_t>(genes[r][c])];
+    }
+  }
+  v1::ModelSpec spec = Gpt2Spec(weights);
+  v1::ModelSpec mapped = spec;
+  mapped.set_key("TinyGPT2-tail-alphabet");
+  for (double id : alphabet) mapped.add_gpt2_genome_token_ids(static_cast<uint32_t>(id));
+  mapped.set_gpt2_token_ids_first_gene(16);
+  mapped.set_gpt2_token_ids_gene_count(4);
+
+  bool permanent = false;
+  auto direct = evaluator->Evaluate(
+      MakeAssign(spec, Gpt2Layout(), expected_ids, {image}, {0, 0, 0}, false, {0, 1, 2}),
+      &permanent);
+  auto indexed = evaluator->Evaluate(
+      MakeAssign(mapped, Gpt2Layout(), genes, {image}, {0, 0, 0}, false, {0, 1, 2}), &permanent);
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  ASSERT_TRUE(indexed.ok()) << indexed.status().ToString();
+  EXPECT_EQ(indexed->similarity, direct->similarity);
+  ASSERT_EQ(indexed->outputs.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(indexed->outputs[i].caption(), direct->outputs[i].caption());
+  }
+
+  // Genes the spec places past the genome's end: a permanent error naming the key.
+  mapped.set_key("TinyGPT2-tail-alphabet-past-end");
+  mapped.set_gpt2_token_ids_first_gene(18);
+  auto bad =
+      evaluator->Evaluate(MakeAssign(mapped, Gpt2Layout(), genes, {image}, {0, 0, 0}), &permanent);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(permanent);
+  EXPECT_NE(bad.status().message().find("genes [18, 21] index genome_token_ids"), std::string::npos)
+      << bad.status().message();
+}
+
 TEST(ModelEvaluatorTest, MissingWeightsArePermanentAndNamed) {
   auto evaluator = MakeEvaluator();
   v1::ModelSpec spec = StyleganSpec(false);
