@@ -48,7 +48,7 @@ void AddTrainGpt2Command(CLI::App& train) {
   sub->add_option("--positions", o.n_positions, "Positions (>= genome + 33)")
       ->capture_default_str();
   sub->add_option("--hint-fraction", o.hint_fraction,
-                  "Share of captioner-form sequences whose genome names the caption's attributes")
+                  "Chance that each of a captioner-form genome's last 4 ids names its attribute")
       ->capture_default_str();
   sub->add_flag("--f32", flags->f32, "Store float32 weights instead of F16");
   sub->callback([flags] {

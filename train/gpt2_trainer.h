@@ -61,10 +61,10 @@ struct Gpt2TrainOptions {
   // Data.
   int64_t genome_length = 20;        // ids before "the picture of" (CaptionRules::genome_length)
   double captioner_fraction = 0.75;  // share of sequences in the captioner form
-  double hint_fraction = 0.75;  // chance of each of the genome's 4 tail ids naming an attribute
+  double hint_fraction = 0.9;  // chance of each of the genome's 4 tail ids naming an attribute
 
   // Optimisation.
-  int64_t steps = 2400;
+  int64_t steps = 6000;
   int64_t batch = 32;          // sequences per step
   double lr = 3e-3;            // AdamW peak learning rate
   double weight_decay = 0.01;  // on weight matrices only
