@@ -1,16 +1,17 @@
 // img2txt_landscape: the whole objective landscape of the demo world's image-to-text search.
 //
-// configs/DemoGPT2.yaml searches 16 free GPT-2 ids and 4 genes that each pick one of the world's
-// 12 attribute words; the tiny GPT-2 follows only those last four slots (size, colour, shape,
-// background; docs/training/clip_gpt2.md). This program captions EVERY tail (12^4 = 20736) behind
-// a few random prefixes, scores each distinct caption against the quality benchmark's
-// image-to-text targets with the demo CLIP, and prints per target: the optimum of the search's
-// objective (CLIP similarity), its caption and how many of the render's four attributes it names,
-// the best any caption names, the share of genomes that reach the optimum and the chance that
-// random search with the benchmark's budget does; then the mean similarity of the tails by how
+// configs/DemoGPT2.yaml (read from the file) searches 16 free GPT-2 ids and 4 genes that each
+// pick one of the world's 12 attribute words; the tiny GPT-2 follows only those last four slots
+// (size, colour, shape, background; docs/training/clip_gpt2.md). This program captions EVERY tail
+// (12^4 = 20736) behind a few random prefixes, scores each distinct caption against the quality
+// benchmark's image-to-text targets with the demo CLIP, and prints per target: the optimum of the
+// search's objective (CLIP similarity), its caption and how many of the render's four attributes it
+// names, the best any caption names, the share of genomes that reach the optimum and the chance
+// that random search with the benchmark's budget does; then the mean similarity of the tails by how
 // many of their four slots hold the target's word, which shows whether a search can climb.
 //
 //   build/bench/img2txt_landscape [--prefixes 3] [--budget 640] [--images 6] [--word-prefix]
+//                                 [--config configs/DemoGPT2.yaml] [--weights-dir weights]
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "cli/process_setup.h"
+#include "coordinator/grid/config_loader.h"
 #include "worker/models/caption_scorer.h"
 #include "worker/models/clip.h"
 #include "worker/models/gpt2.h"
@@ -42,14 +44,12 @@ using namespace clipglass;
 
 // The same targets as bench/quality_bench.cpp: world seed 7301, renders 0.. of each split.
 constexpr uint64_t kTargetRenderSeed = 7301;
-// configs/DemoGPT2.yaml: the 12 attribute words, 16 generated tokens, 64 characters.
-const std::vector<int64_t> kAlphabet = {1588, 1402, 2266, 4077, 4171,  7872,
-                                        2330, 2042, 9197, 6616, 22950, 15291};
-constexpr int kGenomeLength = 20;
+// The slots the captioner follows: size, colour, shape, background.
 constexpr int kTail = 4;
 
 struct Flags {
-  std::string weights_dir = std::string(CLIPGLASS_SOURCE_DIR) + "/weights/demo";
+  std::string config = std::string(CLIPGLASS_SOURCE_DIR) + "/configs/DemoGPT2.yaml";
+  std::string weights_dir = std::string(CLIPGLASS_SOURCE_DIR) + "/weights";
   int prefixes = 3;
   int budget = 640;  // the quality benchmark's evaluations per run (16 x 40)
   int images = 6;    // per split
@@ -85,8 +85,8 @@ at::Tensor EmbedRender(const models::ClipModel& clip, const world::Scene& scene)
 int main(int argc, char** argv) {
   CLI::App app{"The image-to-text objective of the demo world, exhaustively"};
   Flags flags;
-  app.add_option("--weights-dir", flags.weights_dir,
-                 "Folder with gpt2.safetensors, clip.safetensors");
+  app.add_option("--config", flags.config, "The image-to-text generator config");
+  app.add_option("--weights-dir", flags.weights_dir, "Weights folder the config's paths are in");
   app.add_option("--prefixes", flags.prefixes, "Random 16-word prefixes in front of every tail");
   app.add_option("--budget", flags.budget, "Random search's evaluations per run");
   app.add_option("--images", flags.images, "Target renders per split");
@@ -97,22 +97,45 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   at::set_num_threads(2);
 
-  auto gpt2 = std::shared_ptr<const models::Gpt2>(
-      Take(models::Gpt2::Load(flags.weights_dir + "/gpt2.safetensors")));
+  // The search as the config sets it up: a free segment of token ids, then the segment whose
+  // genes index genome_token_ids.
+  const grid::GeneratorConfig config =
+      Take(grid::LoadGeneratorConfig(flags.config, flags.weights_dir));
+  const grid::Gpt2Settings& settings = config.model.gpt2;
+  if (config.genome.size() != 2 || settings.genome_token_ids_segment != config.genome[1].name ||
+      config.genome[1].size != kTail) {
+    Die(flags.config +
+        ": expected a free segment of token ids, then 'genome_token_ids_segment' "
+        "naming a last segment of 4 genes");
+  }
+  const std::vector<int64_t>& words = settings.genome_token_ids;
+  const grid::GenomeSegment& free = config.genome[0];
+  const int64_t genome_length = free.size + kTail;
+
+  auto gpt2 =
+      std::shared_ptr<const models::Gpt2>(Take(models::Gpt2::Load(config.model.generator.path)));
   auto clip = std::shared_ptr<const models::ClipModel>(
-      Take(models::ClipModel::Load(flags.weights_dir + "/clip.safetensors")));
+      Take(models::ClipModel::Load(config.clip.weights.path)));
   auto gpt2_tokenizer = std::shared_ptr<const tokenizers::Gpt2Tokenizer>(
       Take(tokenizers::Gpt2Tokenizer::LoadDefault()));
   auto clip_tokenizer = std::shared_ptr<const tokenizers::ClipTokenizer>(
       Take(tokenizers::ClipTokenizer::LoadDefault()));
   models::CaptionScorerOptions options;
-  options.rules.new_tokens = 16;
-  options.rules.max_chars = 64;
+  options.rules.genome_length = genome_length;
+  options.rules.context_text = settings.context;
+  options.rules.new_tokens = settings.generated_tokens;
+  options.rules.max_chars = settings.max_chars;
   auto scorer =
       Take(models::CaptionScorer::Create(gpt2, gpt2_tokenizer, clip, clip_tokenizer, options));
+  // The word list's index of a world word (" large", " red", ...), -1 when it is not listed.
+  const auto index_of = [&](std::string_view word) {
+    const std::vector<int32_t> ids = Take(gpt2_tokenizer->Encode(" " + std::string(word)));
+    const auto at = std::find(words.begin(), words.end(), ids.front());
+    return ids.size() == 1 && at != words.end() ? static_cast<int>(at - words.begin()) : -1;
+  };
 
-  // Every tail behind each prefix; gene g of a genome stands for kAlphabet[g].
-  const int alphabet = static_cast<int>(kAlphabet.size());
+  // Every tail behind each prefix; gene g of the tail stands for words[g].
+  const int alphabet = static_cast<int>(words.size());
   int tails = 1;
   for (int k = 0; k < kTail; ++k) tails *= alphabet;
   std::mt19937_64 rng(flags.seed);
@@ -121,15 +144,16 @@ int main(int argc, char** argv) {
   std::map<std::string, int64_t> genomes_of;  // caption -> genomes that write it
   std::vector<std::vector<std::string>> caption_of(flags.prefixes);  // [prefix][tail]
   for (int p = 0; p < flags.prefixes; ++p) {
-    std::vector<int64_t> prefix(kGenomeLength - kTail);
-    std::uniform_int_distribution<int64_t> raw_id(0, 50255);  // never <|endoftext|>
-    for (int64_t& id : prefix) id = flags.word_prefix ? kAlphabet[gene(rng)] : raw_id(rng);
-    at::Tensor genomes = at::empty({tails, kGenomeLength}, at::kLong);
+    std::vector<int64_t> prefix(free.size);
+    std::uniform_int_distribution<int64_t> free_id(static_cast<int64_t>(free.low),
+                                                   static_cast<int64_t>(free.high));
+    for (int64_t& id : prefix) id = flags.word_prefix ? words[gene(rng)] : free_id(rng);
+    at::Tensor genomes = at::empty({tails, genome_length}, at::kLong);
     auto rows = genomes.accessor<int64_t, 2>();
     for (int t = 0; t < tails; ++t) {
-      for (int k = 0; k < kGenomeLength - kTail; ++k) rows[t][k] = prefix[k];
+      for (int64_t k = 0; k < free.size; ++k) rows[t][k] = prefix[k];
       for (int k = 0, rest = t; k < kTail; ++k, rest /= alphabet) {
-        rows[t][kGenomeLength - kTail + k] = kAlphabet[rest % alphabet];
+        rows[t][free.size + k] = words[rest % alphabet];
       }
     }
     caption_of[p] = Take(scorer->Caption(genomes));
@@ -178,11 +202,10 @@ int main(int argc, char** argv) {
         if (value > similarity_of[best]) best = caption;
         best_correct = std::max(best_correct, world::ParseCaption(caption).CountCorrect(truth));
       }
-      // The target's word in each tail slot (size, colour, shape, background), as alphabet
-      // indices: " large" " small", then the six colours, then the four shapes.
+      // The target's word in each tail slot (size, colour, shape, background), as list indices.
       const std::array<int, kTail> wanted = {
-          truth.size == world::Size::kLarge ? 0 : 1, 2 + static_cast<int>(truth.colour),
-          8 + static_cast<int>(truth.shape), 2 + static_cast<int>(truth.background)};
+          index_of(world::SizeName(truth.size)), index_of(world::ColourName(truth.colour)),
+          index_of(world::ShapeName(truth.shape)), index_of(world::ColourName(truth.background))};
       std::array<double, kTail + 1> sum{};
       std::array<int64_t, kTail + 1> count{};
       for (int p = 0; p < flags.prefixes; ++p) {
