@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/quality_targets.h"
 #include "cli/process_setup.h"
 #include "coordinator/grid/config_loader.h"
 #include "worker/models/caption_scorer.h"
@@ -42,8 +43,8 @@ namespace {
 
 using namespace clipglass;
 
-// The same targets as bench/quality_bench.cpp: world seed 7301, renders 0.. of each split.
-constexpr uint64_t kTargetRenderSeed = 7301;
+// The same targets as bench/quality_bench.cpp: renders 0.. of each split.
+using bench::kTargetRenderSeed;
 // The slots the captioner follows: size, colour, shape, background.
 constexpr int kTail = 4;
 

@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/quality_targets.h"
 #include "cli/process_setup.h"
 #include "cli/worker_factory.h"
 #include "common/file_util.h"
@@ -51,9 +52,8 @@
 namespace {
 
 using namespace clipglass;
-
-// World seed of the image-to-text target renders (no trainer uses it).
-constexpr uint64_t kTargetRenderSeed = 7301;
+using bench::kTargetRenderSeed;
+using bench::PickCombinations;
 
 struct Flags {
   std::string source_dir = CLIPGLASS_SOURCE_DIR;
@@ -80,20 +80,6 @@ struct Flags {
 
 void Check(const Status& status) {
   if (!status.ok()) Die(status.message());
-}
-
-// The first `count` template-0 captions of `split`'s combinations, spread over shapes and colours:
-// combination indices visited with a stride coprime to 240 so that consecutive picks differ.
-std::vector<world::Attributes> PickCombinations(world::Split split, int count) {
-  std::vector<world::Attributes> out;
-  for (int k = 0; k < world::kNumCombinations && static_cast<int>(out.size()) < count; ++k) {
-    const world::Attributes a = world::CombinationAt((k * 97 + 13) % world::kNumCombinations);
-    if (world::HeldOutCombination(a) != (split == world::Split::kHeldOut)) continue;
-    bool repeats = false;
-    for (const world::Attributes& b : out) repeats |= b.shape == a.shape || b.colour == a.colour;
-    if (!repeats) out.push_back(a);
-  }
-  return out;
 }
 
 std::string Quote(const std::string& text) { return "\"" + text + "\""; }
