@@ -1,5 +1,6 @@
 // `clipglass train <model>`: trains the demo world's tiny models (docs/demo_world.md). Each model's
-// subcommand is added by its own Add*TrainCommand; `train all` runs them in sequence.
+// subcommand is added by its own Add*TrainCommand; `train all` (cli/train_all_command.cpp)
+// runs them in sequence.
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -17,6 +18,7 @@ void AddTrainCommand(CLI::App& app) {
   AddTrainClipCommand(*train);
   AddTrainGpt2Command(*train);
   AddTrainRefereeCommand(*train);
+  AddTrainAllCommand(*train);
 }
 
 }  // namespace clipglass::cli

@@ -10,5 +10,7 @@ void AddTrainStylegan2Command(CLI::App& train);
 void AddTrainClipCommand(CLI::App& train);
 void AddTrainGpt2Command(CLI::App& train);
 void AddTrainRefereeCommand(CLI::App& train);
+// `train all`: the four above in sequence (cli/train_all_command.cpp).
+void AddTrainAllCommand(CLI::App& train);
 
 }  // namespace clipglass::cli
