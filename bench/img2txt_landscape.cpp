@@ -70,15 +70,8 @@ T Take(StatusOr<T> value) {
 }
 
 at::Tensor EmbedRender(const models::ClipModel& clip, const world::Scene& scene) {
-  RgbImage image = world::RenderScene(scene, 32);
-  at::Tensor pixels = at::from_blob(image.rgb.data(), {1, image.height, image.width, 3}, at::kByte)
-                          .permute({0, 3, 1, 2})
-                          .to(at::kFloat)
-                          .div_(255.0);
   // As the evaluator embeds an image-to-text target (worker/evaluator/target_cache.cpp).
-  const models::ClipPreprocessOptions preprocess{models::ImageRange::kZeroToOne,
-                                                 models::ImageResize::kBicubicCenterCrop, true};
-  return Take(clip.EncodeGeneratedImages(pixels, preprocess));
+  return Take(models::EncodeRgbImage(clip, world::RenderScene(scene, 32)));
 }
 
 }  // namespace

@@ -39,13 +39,7 @@ StatusOr<at::Tensor> EmbedCaption(const std::string& caption, const std::string&
 StatusOr<at::Tensor> EmbedImage(const std::string& png, const std::string& what,
                                 const ModelSet& models) {
   CG_ASSIGN_OR_RETURN(RgbImage image, DecodePng(png, what));
-  at::Tensor pixels = at::from_blob(image.rgb.data(), {1, image.height, image.width, 3}, at::kByte)
-                          .permute({0, 3, 1, 2})
-                          .to(at::kFloat)
-                          .div_(255.0);  // [1, 3, H, W] in [0, 1]
-  const models::ClipPreprocessOptions preprocess{models::ImageRange::kZeroToOne,
-                                                 models::ImageResize::kBicubicCenterCrop, true};
-  return models.clip->EncodeGeneratedImages(pixels, preprocess);  // [1, E]
+  return models::EncodeRgbImage(*models.clip, image);  // [1, E]
 }
 
 }  // namespace

@@ -160,6 +160,24 @@ StatusOr<at::Tensor> ClipModel::EncodeText(const at::Tensor& tokens) const {
   }
 }
 
+StatusOr<at::Tensor> EncodeRgbImage(const ClipModel& clip, const RgbImage& image) {
+  if (image.width <= 0 || image.height <= 0 ||
+      image.rgb.size() != static_cast<size_t>(image.width * image.height * 3)) {
+    return InvalidArgumentError("EncodeRgbImage: the pixels do not fill a " +
+                                std::to_string(image.width) + " x " + std::to_string(image.height) +
+                                " RGB image");
+  }
+  // from_blob does not take ownership and the pixels are only read: the copy in .to() is ours.
+  const at::Tensor pixels = at::from_blob(const_cast<uint8_t*>(image.rgb.data()),
+                                          {1, image.height, image.width, 3}, at::kByte)
+                                .permute({0, 3, 1, 2})
+                                .to(at::kFloat)
+                                .div_(255.0);  // [1, 3, H, W] in [0, 1]
+  const ClipPreprocessOptions preprocess{ImageRange::kZeroToOne, ImageResize::kBicubicCenterCrop,
+                                         true};
+  return clip.EncodeGeneratedImages(pixels, preprocess);  // [1, E]
+}
+
 StatusOr<at::Tensor> CosineSimilarity(const at::Tensor& a, const at::Tensor& b) {
   if (!a.defined() || !b.defined() || a.dim() != 2 || b.dim() != 2 || a.size(1) != b.size(1)) {
     return InvalidArgumentError("CLIP CosineSimilarity: expected [N, D] and [M, D], got " +

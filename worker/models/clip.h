@@ -19,6 +19,7 @@
 #include <memory>
 #include <string>
 
+#include "common/png_codec.h"
 #include "common/status.h"
 #include "worker/models/clip_config.h"
 #include "worker/models/clip_preprocess.h"
@@ -84,6 +85,10 @@ class ClipModel {
   explicit ClipModel(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// An 8-bit RGB picture, as an image-to-text target is embedded: to [0, 1], CLIP's bicubic resize
+// and centre crop, normalised, encoded. Returns the features [1, E].
+StatusOr<at::Tensor> EncodeRgbImage(const ClipModel& clip, const RgbImage& image);
 
 // torch.cosine_similarity(a[:, None, :], b[None, :, :], dim=-1, eps=1e-8): [N, D] x [M, D] ->
 // [N, M], as CLIP-GLaSS scores an individual against its target.

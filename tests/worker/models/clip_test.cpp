@@ -324,6 +324,30 @@ TEST_P(ClipParityTest, TanhRangeInputMapsToTheSameFeatures) {
   Check("image_features", *features, kTol, kTol);
 }
 
+TEST_P(ClipParityTest, RgbPictureIsEmbeddedAsItsPixelsInZeroToOne) {
+  // The first fixture image as 8-bit RGB, as an image-to-text target arrives.
+  const at::Tensor bytes = (Input("images_unnormalized").narrow(0, 0, 1) * 255.0)
+                               .round()
+                               .clamp(0, 255)
+                               .to(at::kByte)
+                               .permute({0, 2, 3, 1})
+                               .contiguous();  // [1, R, R, 3]
+  RgbImage picture{
+      bytes.size(2), bytes.size(1),
+      std::vector<uint8_t>(bytes.data_ptr<uint8_t>(), bytes.data_ptr<uint8_t>() + bytes.numel())};
+  auto features = EncodeRgbImage(*model_, picture);
+  ASSERT_TRUE(features.ok()) << features.status().ToString();
+  auto expected = model_->EncodeGeneratedImages(
+      bytes.permute({0, 3, 1, 2}).to(at::kFloat) / 255.0,
+      {ImageRange::kZeroToOne, ImageResize::kBicubicCenterCrop, true});
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  EXPECT_TRUE(at::equal(*features, *expected));
+
+  picture.rgb.pop_back();
+  auto broken = EncodeRgbImage(*model_, picture);
+  EXPECT_EQ(broken.status().code(), StatusCode::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(Formats, ClipParityTest,
                          ::testing::Values("weights.safetensors", "weights.pt", "weights_jit.pt"),
                          [](const auto& info) {
