@@ -39,34 +39,26 @@ void Run(const TrainAllFlags& flags) {
     std::fflush(stdout);
   };
 
+  // A trainer's default options with the command's threads and, when given, steps.
+  const auto defaults = [&flags](auto options) {
+    options.threads = flags.threads;
+    if (flags.steps > 0) options.steps = flags.steps;
+    return options;
+  };
+
   stage("referee");
-  train::RefereeOptions referee;
-  referee.threads = flags.threads;
-  if (flags.steps > 0) referee.steps = flags.steps;
   const std::string referee_path = flags.out + "/referee.safetensors";
-  CheckOk(train::TrainReferee(referee, referee_path, [](const std::string& line) {
-    std::printf("%s\n", line.c_str());
-    std::fflush(stdout);
-  }));
-
+  CheckOk(train::TrainReferee(defaults(train::RefereeOptions{}), referee_path,
+                              [](const std::string& line) {
+                                std::printf("%s\n", line.c_str());
+                                std::fflush(stdout);
+                              }));
   stage("clip");
-  train::ClipTrainOptions clip;
-  clip.threads = flags.threads;
-  if (flags.steps > 0) clip.steps = flags.steps;
-  clip.half = true;
-  CheckOk(train::TrainClip(clip, flags.out, stdout));
-
+  CheckOk(train::TrainClip(defaults(train::ClipTrainOptions{}), flags.out, stdout));
   stage("gpt2");
-  train::Gpt2TrainOptions gpt2;
-  gpt2.threads = flags.threads;
-  if (flags.steps > 0) gpt2.steps = flags.steps;
-  gpt2.half = true;
-  CheckOk(train::TrainGpt2(gpt2, flags.out, stdout));
-
+  CheckOk(train::TrainGpt2(defaults(train::Gpt2TrainOptions{}), flags.out, stdout));
   stage("stylegan2");
-  train::Stylegan2TrainOptions stylegan2;
-  stylegan2.threads = flags.threads;
-  if (flags.steps > 0) stylegan2.steps = flags.steps;
+  train::Stylegan2TrainOptions stylegan2 = defaults(train::Stylegan2TrainOptions{});
   stylegan2.referee_path = referee_path;
   CheckOk(train::TrainStylegan2(stylegan2, flags.out, stdout));
 

@@ -1,36 +1,22 @@
 // `clipglass train all`: the four trainers in sequence, each file where `train <model>` writes it,
 // the StyleGAN2 run judged by the referee trained first (runs the built binary, 2 steps each).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "tests/testing/run_command.h"
+
 namespace {
 
 namespace fs = std::filesystem;
+namespace test_support = clipglass::test_support;
 
-struct Result {
-  int exit_code = -1;
-  std::string out;  // stdout, then stderr
-};
-
-Result RunClipglass(const std::string& args) {
-  const std::string command = std::string(CLIPGLASS_BINARY) + " " + args + " 2>&1";
-  Result result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.out.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+// `clipglass <args>` with stderr merged into stdout, in order.
+test_support::CommandResult RunClipglass(const std::string& args) {
+  return test_support::RunCommand(test_support::ClipglassCommand(args), /*merge_stderr=*/true);
 }
 
 class TrainAllCommandTest : public ::testing::Test {
@@ -47,7 +33,8 @@ class TrainAllCommandTest : public ::testing::Test {
 
 TEST_F(TrainAllCommandTest, TrainsTheFourModelsInOrderIntoOneFolder) {
   const fs::path out = dir_ / "models";
-  const Result r = RunClipglass("train all --steps 2 --threads 1 --out " + out.string());
+  const test_support::CommandResult r =
+      RunClipglass("train all --steps 2 --threads 1 --out " + out.string());
   ASSERT_EQ(r.exit_code, 0) << r.out;
   size_t at = 0;
   for (const std::string stage : {"referee", "clip", "gpt2", "stylegan2", "done"}) {
@@ -70,7 +57,7 @@ TEST_F(TrainAllCommandTest, TrainsTheFourModelsInOrderIntoOneFolder) {
 TEST_F(TrainAllCommandTest, AnOutputThatIsAFileFailsBeforeTrainingNamingIt) {
   const fs::path file = dir_ / "taken";
   std::ofstream(file) << "not a folder";
-  const Result r = RunClipglass("train all --steps 2 --out " + file.string());
+  const test_support::CommandResult r = RunClipglass("train all --steps 2 --out " + file.string());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.out.find(file.string()), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("== train all: referee"), std::string::npos) << r.out;
