@@ -1,41 +1,25 @@
 // `clipglass tokenize`: the built binary against the golden tokenizer fixtures.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
+#include "tests/testing/run_command.h"
+
 namespace {
 
-struct Result {
-  int exit_code = -1;
-  std::string out;  // stdout
-};
-
+// One shell word for any text (fixture texts hold single quotes; tests/testing's Quote does not
+// take them).
 std::string Quote(const std::string& arg) {
   std::string quoted = "'";
   for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
 }
 
-// Runs the binary with `args`; stderr goes to `stderr_path` when given, else is dropped.
-Result RunClipglass(const std::string& args, const std::string& stderr_path = "/dev/null") {
-  const std::string command = std::string(CLIPGLASS_BINARY) + " " + args + " 2>" + stderr_path;
-  Result result;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.out.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
+using clipglass::test_support::CommandResult;
+using clipglass::test_support::RunClipglass;
 
 nlohmann::json Fixture(const std::string& name) {
   std::ifstream in(std::string(CLIPGLASS_TEST_DATA_DIR) + "/reference/tokenizers/" + name);
@@ -56,7 +40,7 @@ TEST(TokenizeCommandTest, ClipPrintsOneUnpaddedRowPerText) {
   const nlohmann::json fixture = Fixture("clip_cases.json");
   const auto& face = Case(fixture["cases"], "paper_caption_face");
   const auto& mojibake = Case(fixture["cases"], "mojibake");
-  const Result r =
+  const CommandResult r =
       RunClipglass("tokenize clip " + Quote(face["text"]) + " " + Quote(mojibake["text"]));
   ASSERT_EQ(r.exit_code, 0) << r.out;
   const nlohmann::json printed = nlohmann::json::parse(r.out);
@@ -68,32 +52,28 @@ TEST(TokenizeCommandTest, ClipPrintsOneUnpaddedRowPerText) {
 TEST(TokenizeCommandTest, ClipTruncatesWithAWarningUnlessStrict) {
   const nlohmann::json fixture = Fixture("clip_cases.json");
   const auto& long_case = Case(fixture["cases"], "one_too_long_78");
-  const std::string stderr_path = ::testing::TempDir() + "tokenize_stderr.txt";
-  const Result cut = RunClipglass("tokenize clip " + Quote(long_case["text"]), stderr_path);
+  const CommandResult cut = RunClipglass("tokenize clip " + Quote(long_case["text"]));
   ASSERT_EQ(cut.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(cut.out)[0], long_case["truncated_77_newer_openai_clip"]);
-  std::ifstream err(stderr_path);
-  std::stringstream warning;
-  warning << err.rdbuf();
-  EXPECT_NE(warning.str().find("truncated"), std::string::npos);
+  EXPECT_NE(cut.err.find("truncated"), std::string::npos) << cut.err;
 
-  const Result strict = RunClipglass("tokenize clip --strict " + Quote(long_case["text"]));
+  const CommandResult strict = RunClipglass("tokenize clip --strict " + Quote(long_case["text"]));
   EXPECT_NE(strict.exit_code, 0);
 }
 
 TEST(TokenizeCommandTest, ClipDecodes) {
-  const Result r = RunClipglass("tokenize clip --decode '[518, 1710, 539]' '[320]'");
+  const CommandResult r = RunClipglass("tokenize clip --decode '[518, 1710, 539]' '[320]'");
   ASSERT_EQ(r.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(r.out), nlohmann::json::array({"the face of ", "a "}));
 }
 
 TEST(TokenizeCommandTest, TextsThatLookLikeListsOrFlagsStayWhole) {
-  const Result r = RunClipglass("tokenize gpt2 '[a, b]' '-42 degrees'");
+  const CommandResult r = RunClipglass("tokenize gpt2 '[a, b]' '-42 degrees'");
   ASSERT_EQ(r.exit_code, 0);
   const nlohmann::json printed = nlohmann::json::parse(r.out);
   ASSERT_EQ(printed.size(), 2u);
-  const Result back = RunClipglass("tokenize gpt2 --decode " + Quote(printed[0].dump()) + " " +
-                                   Quote(printed[1].dump()));
+  const CommandResult back = RunClipglass("tokenize gpt2 --decode " + Quote(printed[0].dump()) +
+                                          " " + Quote(printed[1].dump()));
   ASSERT_EQ(back.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(back.out), nlohmann::json::array({"[a, b]", "-42 degrees"}));
 }
@@ -101,13 +81,14 @@ TEST(TokenizeCommandTest, TextsThatLookLikeListsOrFlagsStayWhole) {
 TEST(TokenizeCommandTest, Gpt2EncodesAndDecodes) {
   const nlohmann::json fixture = Fixture("gpt2_cases.json");
   const auto& words = Case(fixture["cases"], "contractions_upper_no_ignorecase");
-  const Result encoded = RunClipglass("tokenize gpt2 " + Quote(words["text"]));
+  const CommandResult encoded = RunClipglass("tokenize gpt2 " + Quote(words["text"]));
   ASSERT_EQ(encoded.exit_code, 0);
   EXPECT_EQ(nlohmann::json::parse(encoded.out)[0], words["ids"]);
 
   const auto& truncated = Case(fixture["decode_cases"], "truncated_emoji");
-  const Result decoded = RunClipglass("tokenize gpt2 --decode " + Quote(truncated["ids"].dump()) +
-                                      " " + Quote(words["ids"].dump()));
+  const CommandResult decoded =
+      RunClipglass("tokenize gpt2 --decode " + Quote(truncated["ids"].dump()) + " " +
+                   Quote(words["ids"].dump()));
   ASSERT_EQ(decoded.exit_code, 0);
   const nlohmann::json texts = nlohmann::json::parse(decoded.out);
   EXPECT_EQ(texts[0], truncated["decoded"]);
