@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/exit_on_error.h"
 #include "bench/quality_targets.h"
 #include "cli/process_setup.h"
 #include "coordinator/grid/config_loader.h"
@@ -42,6 +43,8 @@
 namespace {
 
 using namespace clipglass;
+using bench::Die;
+using bench::Take;
 
 // The same targets as bench/quality_bench.cpp: renders 0.. of each split.
 using bench::kTargetRenderSeed;
@@ -57,17 +60,6 @@ struct Flags {
   uint64_t seed = 1;
   bool word_prefix = false;  // prefixes of alphabet words (DemoGPT2 before 2026-11-29)
 };
-
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "img2txt_landscape: error: %s\n", message.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Take(StatusOr<T> value) {
-  if (!value.ok()) Die(value.status().ToString());
-  return std::move(value).value();
-}
 
 at::Tensor EmbedRender(const models::ClipModel& clip, const world::Scene& scene) {
   // As the evaluator embeds an image-to-text target (worker/evaluator/target_cache.cpp).

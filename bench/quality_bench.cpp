@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/exit_on_error.h"
 #include "bench/quality_targets.h"
 #include "cli/process_setup.h"
 #include "cli/worker_factory.h"
@@ -52,6 +53,8 @@
 namespace {
 
 using namespace clipglass;
+using bench::Check;
+using bench::Die;
 using bench::kTargetRenderSeed;
 using bench::PickCombinations;
 
@@ -72,15 +75,6 @@ struct Flags {
   bool skip_txt2img = false;
   int64_t coverage_samples = 4096;  // G samples for the coverage line (0: none)
 };
-
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "quality_bench: error: %s\n", message.c_str());
-  std::exit(1);
-}
-
-void Check(const Status& status) {
-  if (!status.ok()) Die(status.message());
-}
 
 std::string Quote(const std::string& text) { return "\"" + text + "\""; }
 

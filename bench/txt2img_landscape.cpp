@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/exit_on_error.h"
 #include "bench/quality_targets.h"
 #include "cli/process_setup.h"
 #include "common/file_util.h"
@@ -46,6 +47,12 @@
 namespace {
 
 using namespace clipglass;
+using bench::Die;
+using bench::Take;
+
+// CLIP's favourites per caption that the figure shows (then one column for its favourite right
+// one).
+constexpr int64_t kFigureTop = 6;
 
 struct Flags {
   std::string config = std::string(CLIPGLASS_SOURCE_DIR) + "/configs/Demo_nod.yaml";
@@ -58,20 +65,8 @@ struct Flags {
   bool mix = false;
   std::string space = "z";  // z: one z per image; z+: one z per ws layer
   int top = 16;             // precision of CLIP's top this many
-  std::string
-      figure;  // PNG: per caption, CLIP's top 6 and the referee-right sample CLIP likes best
+  std::string figure;       // PNG: per caption, CLIP's top 6 and its favourite right sample
 };
-
-[[noreturn]] void Die(const std::string& message) {
-  std::fprintf(stderr, "txt2img_landscape: error: %s\n", message.c_str());
-  std::exit(1);
-}
-
-template <typename T>
-T Take(StatusOr<T> value) {
-  if (!value.ok()) Die(value.status().ToString());
-  return std::move(value).value();
-}
 
 // What one batch of images is to the benchmark: CLIP similarity to each caption [B, C] and the
 // referee's reading.
@@ -132,11 +127,16 @@ int main(int argc, char** argv) {
   app.add_option("--seed", flags.seed, "Seed of the latents")->capture_default_str();
   app.add_option("--figure", flags.figure,
                  "PNG of CLIP's top 6 per caption, then its best referee-right sample");
-  app.add_option("--space", flags.space, "z, or z+ (one z per ws layer)")->capture_default_str();
+  app.add_option("--space", flags.space, "z, or z+ (one z per ws layer)")
+      ->check(CLI::IsMember({"z", "z+"}))
+      ->capture_default_str();
   app.add_flag("--mix", flags.mix, "Also measure style mixing at every layer split");
   cli::PrepareProcess(argc, argv);
   CLI11_PARSE(app, argc, argv);
   at::set_num_threads(2);
+  if (flags.samples < std::max<int64_t>(flags.top, kFigureTop)) {
+    Die("--samples must be at least --top and " + std::to_string(kFigureTop));
+  }
   if (flags.referee.empty()) flags.referee = flags.weights_dir + "/demo/referee.safetensors";
 
   const grid::GeneratorConfig config =
@@ -219,7 +219,8 @@ int main(int argc, char** argv) {
               "top1", ("prec@" + std::to_string(flags.top)).c_str(), "p(random)", "best", "best ok",
               "mean ok", "mean bad", "the referee reads CLIP's top 3 as");
   const at::Tensor all_z = at::cat(z_chunks);
-  std::vector<int64_t> figure_rows;  // per caption: CLIP's top 6, its best right one (or -1)
+  // Per caption: CLIP's top kFigureTop, then its favourite right sample (or -1).
+  std::vector<int64_t> figure_rows;
   for (int64_t c = 0; c < num_captions; ++c) {
     std::vector<int64_t> order(flags.samples);
     std::iota(order.begin(), order.end(), 0);
@@ -227,43 +228,45 @@ int main(int argc, char** argv) {
               [&](int64_t a, int64_t b) { return sim[a][c] > sim[b][c]; });
     int64_t coverage = 0;
     int64_t top_right = 0;
+    int64_t best_right = -1;  // CLIP's favourite of the right samples (order is best first)
     double p_random = 0;
-    double best_right = -1;
     double sum_right = 0;
     double sum_wrong = 0;
     for (int64_t r = 0; r < flags.samples; ++r) {
       const int64_t i = order[r];
-      const bool right = read[i] == captions[c];
-      coverage += right;
-      if (right) {
+      if (read[i] == captions[c]) {
+        ++coverage;
+        if (best_right < 0) best_right = i;
         if (r < flags.top) ++top_right;
         p_random += ChanceBestOfDraws(r, flags.samples, flags.budget);
-        best_right = std::max(best_right, static_cast<double>(sim[i][c]));
         sum_right += sim[i][c];
       } else {
         sum_wrong += sim[i][c];
       }
     }
-    const bool held = c < static_cast<int64_t>(held_out.size());
-    for (int64_t r = 0; r < 6; ++r) figure_rows.push_back(order[r]);
-    const auto right =
-        std::find_if(order.begin(), order.end(), [&](int64_t i) { return read[i] == captions[c]; });
-    figure_rows.push_back(right == order.end() ? -1 : *right);
+    for (int64_t r = 0; r < kFigureTop; ++r) figure_rows.push_back(order[r]);
+    figure_rows.push_back(best_right);
     std::string tops;
     for (int64_t r = 0; r < 3; ++r) tops += (r ? "; " : "") + world::Describe(read[order[r]]);
+    const auto fixed3 = [](double value) {
+      char text[16];
+      std::snprintf(text, sizeof(text), "%.3f", value);
+      return std::string(text);
+    };
+    const bool held = c < static_cast<int64_t>(held_out.size());
     std::printf("%-9s %-52s %8lld %5s %7.2f %9.3f %8.3f %8s %8s %8.3f  %s\n",
                 held ? "held-out" : "train", texts[c].c_str(), static_cast<long long>(coverage),
                 read[order[0]] == captions[c] ? "yes" : "no",
                 static_cast<double>(top_right) / flags.top, p_random, sim[order[0]][c],
-                coverage > 0 ? std::to_string(best_right).substr(0, 5).c_str() : "-",
-                coverage > 0 ? std::to_string(sum_right / coverage).substr(0, 5).c_str() : "-",
+                coverage > 0 ? fixed3(sim[best_right][c]).c_str() : "-",
+                coverage > 0 ? fixed3(sum_right / coverage).c_str() : "-",
                 sum_wrong / std::max<int64_t>(flags.samples - coverage, 1), tops.c_str());
   }
 
   if (!flags.figure.empty()) {
     // Rows: captions in the order above; 7 cells of R x R, 4x enlarged, 2 px gaps; a missing
     // right sample stays grey.
-    constexpr int64_t kColumns = 7;
+    constexpr int64_t kColumns = kFigureTop + 1;
     constexpr int64_t kScale = 4;
     constexpr int64_t kGap = 2;
     const at::Tensor picked =
