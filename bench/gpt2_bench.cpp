@@ -5,7 +5,10 @@
 //
 // Prints, per batch size and mode: seconds per batch, captions/s, GFLOP/s (matrix products only)
 // and the fraction of the machine's fp32 matmul peak (at::mm 2048^3, measured first); then the
-// cache's measured speed-up next to the one the token counts predict (the FLOP ratio).
+// cache's measured speed-up next to the one the token counts predict (the FLOP ratio) and the most
+// this machine allows: the measured uncached time over the least time a cached batch can take at
+// the measured matmul peak and memory read bandwidth (a cached step streams every weight for a
+// few rows, so at small batches it is bound by memory, not by FLOPs).
 // The reference point (TOOLCHAIN.md): the original Python loop made 5.3 captions/s for a
 // population of 100 at this size on these machines.
 //
@@ -34,6 +37,7 @@
 #include <vector>
 
 #include "bench/matmul_peak.h"
+#include "bench/memory_bandwidth.h"
 #include "cli/process_setup.h"
 #include "worker/models/gpt2.h"
 #include "worker/models/packed_linear.h"
@@ -73,6 +77,28 @@ double CaptionFlops(const Gpt2Config& c, bool cache) {
     for (int64_t i = 0; i < kNewTokens; ++i) flops += BodyFlops(c, 0, kContext + i);
   }
   return flops;
+}
+
+// The least time a cached batch could take on a machine with this matmul peak (GFLOP/s) and memory
+// read bandwidth (GB/s), whatever the code: the context pass at the peak, then per step the larger
+// of its products at the peak and its memory traffic (every fp32 weight once, plus the key/value
+// cache it attends over) at the bandwidth. Element-wise work, layer norms and argmax count nothing.
+double CachedBatchFloorSeconds(const Gpt2Config& c, int64_t batch, double peak_gflops,
+                               double bandwidth_gbps) {
+  const double rows = static_cast<double>(batch);
+  const double width = static_cast<double>(c.n_embd);
+  const double head_flops = 2 * width * static_cast<double>(c.vocab_size);
+  const double weight_bytes =
+      4 * (c.n_layer * (4 * width * width + 2 * width * c.n_inner) + width * c.vocab_size);
+  double seconds = rows * (BodyFlops(c, 0, kContext) + head_flops) / (peak_gflops * 1e9);
+  for (int64_t i = 1; i < kNewTokens; ++i) {
+    const int64_t past = kContext + i - 1;
+    const double flops = rows * (BodyFlops(c, past, 1) + head_flops);
+    const double cache_bytes = 4 * 2 * c.n_layer * rows * static_cast<double>(past + 1) * width;
+    seconds += std::max(flops / (peak_gflops * 1e9),
+                        (weight_bytes + cache_bytes) / (bandwidth_gbps * 1e9));
+  }
+  return seconds;
 }
 
 // CPU seconds this process has used (all threads, user + system).
@@ -123,6 +149,7 @@ int Run(const Flags& flags) {
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
   const char* spin_count = std::getenv("GOMP_SPINCOUNT");
   const double peak = bench::MeasureMatmulPeakGflops(5);
+  const double bandwidth = bench::MeasureReadBandwidthGbps(5);
   const Gpt2Config config = Gpt2Config::Small();
   auto loaded = Gpt2::WithRandomWeights(config, /*seed=*/1);
   if (!loaded.ok()) {
@@ -137,9 +164,9 @@ int Run(const Flags& flags) {
   const auto core_name = reinterpret_cast<CoreName>(::dlsym(RTLD_DEFAULT, "openblas_get_corename"));
   std::printf(
       "threads %d, OMP_WAIT_POLICY=%s, GOMP_SPINCOUNT=%s, OpenBLAS kernels %s, at::mm 2048^3 peak "
-      "%.1f GFLOP/s\n",
+      "%.1f GFLOP/s, memory read %.1f GB/s\n",
       threads, wait_policy ? wait_policy : "(unset)", spin_count ? spin_count : "(unset)",
-      core_name ? core_name() : "(none)", peak);
+      core_name ? core_name() : "(none)", peak, bandwidth);
   std::printf(
       "captions: %lld-token contexts + %lld greedy tokens; GFLOP/caption: %.2f cached, "
       "%.2f uncached\n",
@@ -159,6 +186,7 @@ int Run(const Flags& flags) {
         at::randint(0, config.vocab_size, {batch, kContext}, generator, at::kLong);
     // captions/s per (cache, packed) mode, for the speed-up lines.
     double rates[2][2] = {{0, 0}, {0, 0}};
+    double uncached_seconds = 0;  // the packed uncached batch, for the cache's floor
     for (const bool cache : {true, false}) {
       if (!cache && !flags.uncached) continue;
       for (const bool packed : {true, false}) {
@@ -190,6 +218,7 @@ int Run(const Flags& flags) {
         }
         const double rate = static_cast<double>(batch) / best;
         rates[cache][packed] = rate;
+        if (!cache && packed) uncached_seconds = best;
         const double gflops = rate * CaptionFlops(config, cache) / 1e9;
         const std::string mode =
             std::string(cache ? "cache" : "no-cache") + (packed ? "" : "-blas");
@@ -201,9 +230,13 @@ int Run(const Flags& flags) {
     }
     PackedLinear::SetEnabled(true);
     if (flags.uncached) {
-      std::printf("%6lld  cache speed-up %.1fx measured, %.1fx predicted by the FLOP ratio\n",
-                  static_cast<long long>(batch), rates[1][1] / rates[0][1],
-                  CaptionFlops(config, false) / CaptionFlops(config, true));
+      const double floor_seconds = CachedBatchFloorSeconds(config, batch, peak, bandwidth);
+      std::printf(
+          "%6lld  cache speed-up %.1fx measured, %.1fx predicted by the FLOP ratio, at most %.1fx "
+          "here (cached batch >= %.3f s at the peak and the memory bandwidth)\n",
+          static_cast<long long>(batch), rates[1][1] / rates[0][1],
+          CaptionFlops(config, false) / CaptionFlops(config, true),
+          uncached_seconds / floor_seconds, floor_seconds);
     }
     if (rates[1][0] > 0) {
       std::printf("%6lld  packed weights vs OpenBLAS: cached %.2fx", static_cast<long long>(batch),
