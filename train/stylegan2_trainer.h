@@ -52,7 +52,7 @@ struct Stylegan2TrainOptions {
   int64_t mapping_layers = 2;
 
   // Optimisation.
-  int64_t steps = 10000;  // G steps (each with one D step); the shipped run
+  int64_t steps = 30000;  // G steps (each with one D step); the shipped run
   int64_t batch = 32;     // images per step; a multiple of 4 (D's minibatch-std groups)
   double lr = 0.002;      // Adam, both networks
   double beta1 = 0.0;
