@@ -41,8 +41,9 @@ Conv1DImpl::Conv1DImpl(int64_t in_features, int64_t out_features) {
   bias = register_parameter("bias", at::zeros({out_features}));
 }
 
-at::Tensor Conv1DImpl::forward(const at::Tensor& x) {
-  return Linear(*packed, x, weight, WeightLayout::kInOut, bias);  // [..., in] @ [in, out] + [out]
+at::Tensor Conv1DImpl::forward(const at::Tensor& x, Epilogue epilogue) {
+  // [..., in] @ [in, out] + [out]
+  return Linear(*packed, x, weight, WeightLayout::kInOut, bias, epilogue);
 }
 
 AttentionImpl::AttentionImpl(const Gpt2Config& config) : n_head(config.n_head) {
@@ -99,8 +100,9 @@ MlpImpl::MlpImpl(const Gpt2Config& config) {
 }
 
 at::Tensor MlpImpl::forward(const at::Tensor& x) {
-  // GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
-  return c_proj(at::gelu(c_fc(x), "tanh"));  // [..., n_inner] -> [..., C]
+  // GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), applied by c_fc's
+  // product as it stores (on the packed path) or by at::gelu.
+  return c_proj(c_fc(x, Epilogue::kGeluTanh));  // [..., n_inner] -> [..., C]
 }
 
 namespace {

@@ -39,7 +39,8 @@ struct KvCache {
 // The original's Conv1D: a transposed Linear, y = x @ weight + bias with weight [in, out].
 struct Conv1DImpl : torch::nn::Module {
   Conv1DImpl(int64_t in_features, int64_t out_features);
-  at::Tensor forward(const at::Tensor& x);  // x: [..., in] -> [..., out]
+  // x: [..., in] -> epilogue(x @ weight + bias): [..., out]
+  at::Tensor forward(const at::Tensor& x, Epilogue epilogue = Epilogue::kNone);
 
   at::Tensor weight;  // [in, out]
   at::Tensor bias;    // [out]

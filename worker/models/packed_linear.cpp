@@ -17,11 +17,13 @@ namespace {
 
 std::atomic<bool> enabled{true};
 
-// The same product on LibTorch's BLAS: x [M, in] @ W + b, W stored [in, out] or [out, in].
+// The same product on LibTorch's BLAS: epilogue(x [M, in] @ W + b), W stored [in, out] or
+// [out, in].
 at::Tensor BlasLinear(const at::Tensor& x, const at::Tensor& weight, bool transposed,
-                      const at::Tensor& bias) {
+                      const at::Tensor& bias, Epilogue epilogue) {
   const at::Tensor in_out = transposed ? weight.t() : weight;  // [in, out]
-  return bias.defined() ? at::addmm(bias, x, in_out) : at::matmul(x, in_out);
+  const at::Tensor y = bias.defined() ? at::addmm(bias, x, in_out) : at::matmul(x, in_out);
+  return epilogue == Epilogue::kGeluTanh ? at::gelu(y, "tanh") : y;
 }
 
 }  // namespace
@@ -53,6 +55,7 @@ struct PackedLinear::Packed {
   bool transposed = false;
   uint32_t version = 0;
   bool has_bias = false;  // part of the primitive: each call site passes a bias always or never
+  Epilogue epilogue = Epilogue::kNone;  // part of the primitive, as the bias
 
   dnnl::memory::desc weights_desc;  // the blocked layout oneDNN chose
   dnnl::memory weights;             // the packed copy (owned by oneDNN)
@@ -62,9 +65,16 @@ struct PackedLinear::Packed {
   dnnl::matmul::primitive_desc Describe(int64_t rows,
                                         const dnnl::memory::desc& weights_layout) const {
     const dnnl::memory::desc bias_desc = has_bias ? RowMajor(1, out) : dnnl::memory::desc();
+    dnnl::primitive_attr attr;
+    if (epilogue == Epilogue::kGeluTanh) {
+      // Applied to each output in registers, before it is stored: no second pass over y.
+      dnnl::post_ops ops;
+      ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_tanh, 0.0f, 0.0f);
+      attr.set_post_ops(ops);
+    }
     return dnnl::matmul::primitive_desc(
         dnnl::matmul::desc(RowMajor(rows, in), weights_layout, bias_desc, RowMajor(rows, out)),
-        CpuEngine());
+        attr, CpuEngine());
   }
 
   dnnl::matmul& For(int64_t rows) {
@@ -90,7 +100,8 @@ bool PackedLinear::Applies(const at::Tensor& x, const at::Tensor& weight) {
 }
 
 std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor& weight,
-                                                              bool transposed, bool has_bias) {
+                                                              bool transposed, bool has_bias,
+                                                              Epilogue epilogue) {
   std::lock_guard<std::mutex> lock(mutex_);
   // Tensors made under c10::InferenceMode keep no version counter (LibTorch forbids writing them
   // outside that mode); their pointer and shape are the identity.
@@ -99,7 +110,7 @@ std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor& 
   const int64_t out = transposed ? weight.size(0) : weight.size(1);
   if (packed_ != nullptr && packed_->source.data_ptr() == weight.data_ptr() && packed_->in == in &&
       packed_->out == out && packed_->transposed == transposed && packed_->version == version &&
-      packed_->has_bias == has_bias) {
+      packed_->has_bias == has_bias && packed_->epilogue == epilogue) {
     return packed_;
   }
   auto packed = std::make_shared<Packed>();
@@ -109,6 +120,7 @@ std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor& 
   packed->transposed = transposed;
   packed->version = version;
   packed->has_bias = has_bias;
+  packed->epilogue = epilogue;
   // Let oneDNN choose the layout for a typical decoding batch; every row count then reuses it.
   const dnnl::memory::desc any({packed->in, packed->out}, dnnl::memory::data_type::f32,
                                dnnl::memory::format_tag::any);
@@ -128,14 +140,14 @@ std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor& 
 }
 
 at::Tensor PackedLinear::Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
-                                 const at::Tensor& bias) {
+                                 const at::Tensor& bias, Epilogue epilogue) {
   const at::Tensor rows_in = x.contiguous();  // [M, in]
   const int64_t rows = rows_in.size(0);
   at::Tensor y = at::empty({rows, weight.size(transposed ? 0 : 1)}, rows_in.options());  // [M, out]
   if (rows == 0) return y;
   const at::Tensor bias_row = bias.defined() ? bias.contiguous() : at::Tensor();
   try {
-    const std::shared_ptr<Packed> packed = PackedFor(weight, transposed, bias.defined());
+    const std::shared_ptr<Packed> packed = PackedFor(weight, transposed, bias.defined(), epilogue);
     dnnl::matmul& matmul = packed->For(rows);
     dnnl::memory src(RowMajor(rows, packed->in), CpuEngine(), rows_in.data_ptr());
     dnnl::memory dst(RowMajor(rows, packed->out), CpuEngine(), y.data_ptr());
@@ -163,18 +175,19 @@ PackedLinear::PackedLinear() = default;
 PackedLinear::~PackedLinear() = default;
 bool PackedLinear::Compiled() { return false; }
 bool PackedLinear::Applies(const at::Tensor&, const at::Tensor&) { return false; }
-std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor&, bool, bool) {
+std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor&, bool, bool,
+                                                              Epilogue) {
   return nullptr;
 }
 at::Tensor PackedLinear::Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
-                                 const at::Tensor& bias) {
-  return BlasLinear(x, weight, transposed, bias);
+                                 const at::Tensor& bias, Epilogue epilogue) {
+  return BlasLinear(x, weight, transposed, bias, epilogue);
 }
 
 #endif
 
 at::Tensor Linear(PackedLinear& packed, const at::Tensor& x, const at::Tensor& weight,
-                  WeightLayout layout, const at::Tensor& bias) {
+                  WeightLayout layout, const at::Tensor& bias, Epilogue epilogue) {
   const bool transposed = layout == WeightLayout::kOutIn;
   std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end());
   out_shape.back() = weight.size(transposed ? 0 : 1);
@@ -185,9 +198,9 @@ at::Tensor Linear(PackedLinear& packed, const at::Tensor& x, const at::Tensor& w
                     (!bias.defined() || (bias.scalar_type() == at::kFloat && bias.is_cpu() &&
                                          bias.dim() == 1 && bias.size(0) == out));
   if (fits && PackedLinear::Applies(rows, weight)) {
-    return packed.Forward(rows, weight, transposed, bias).view(out_shape);
+    return packed.Forward(rows, weight, transposed, bias, epilogue).view(out_shape);
   }
-  return BlasLinear(rows, weight, transposed, bias).view(out_shape);
+  return BlasLinear(rows, weight, transposed, bias, epilogue).view(out_shape);
 }
 
 }  // namespace clipglass::models

@@ -16,6 +16,10 @@
 
 namespace clipglass::models {
 
+// What is applied to x @ W + b before it is returned: nothing, or GPT-2's GELU (tanh
+// approximation), which the packed path computes in the product's registers.
+enum class Epilogue { kNone, kGeluTanh };
+
 class PackedLinear {
  public:
   PackedLinear();
@@ -36,17 +40,17 @@ class PackedLinear {
   static bool Applies(const at::Tensor& x, const at::Tensor& weight);
 
   // x: [M, in]; weight: [in, out], or [out, in] when `transposed`; bias: [out] or undefined.
-  // Returns x @ W + b, [M, out] float32. The packed copy is remade when the weight changes
-  // (another tensor, or the same one written in place: its version counter moved; a weight made
-  // under c10::InferenceMode has no counter, so write such a weight only before its first use).
-  // oneDNN's errors come back as c10::Error.
-  // REQUIRES: Applies(x, weight).
+  // Returns epilogue(x @ W + b), [M, out] float32. The packed copy is remade when the weight
+  // changes (another tensor, or the same one written in place: its version counter moved; a weight
+  // made under c10::InferenceMode has no counter, so write such a weight only before its first
+  // use). oneDNN's errors come back as c10::Error. REQUIRES: Applies(x, weight).
   at::Tensor Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
-                     const at::Tensor& bias);
+                     const at::Tensor& bias, Epilogue epilogue = Epilogue::kNone);
 
  private:
   struct Packed;
-  std::shared_ptr<Packed> PackedFor(const at::Tensor& weight, bool transposed, bool has_bias);
+  std::shared_ptr<Packed> PackedFor(const at::Tensor& weight, bool transposed, bool has_bias,
+                                    Epilogue epilogue);
 
   std::mutex mutex_;
   std::shared_ptr<Packed> packed_;  // GUARDED_BY(mutex_)
@@ -56,10 +60,11 @@ class PackedLinear {
 // the token embedding read as the tied LM head).
 enum class WeightLayout { kInOut, kOutIn };
 
-// x @ W + bias through `packed` when it applies, else at::addmm / at::matmul (the same math with
-// LibTorch's BLAS). x: [..., in] -> [..., out]; bias may be undefined. Pass the stored parameter
-// itself (not a view made per call), so that in-place writes to it are seen.
+// epilogue(x @ W + bias) through `packed` when it applies, else at::addmm / at::matmul and
+// at::gelu (the same math with LibTorch's BLAS and element-wise ops). x: [..., in] -> [..., out];
+// bias may be undefined. Pass the stored parameter itself (not a view made per call), so that
+// in-place writes to it are seen.
 at::Tensor Linear(PackedLinear& packed, const at::Tensor& x, const at::Tensor& weight,
-                  WeightLayout layout, const at::Tensor& bias);
+                  WeightLayout layout, const at::Tensor& bias, Epilogue epilogue = Epilogue::kNone);
 
 }  // namespace clipglass::models

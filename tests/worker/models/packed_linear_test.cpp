@@ -58,6 +58,27 @@ TEST(PackedLinearTest, ARowGivesTheSameBitsInEveryBatch) {
   }
 }
 
+TEST(PackedLinearTest, AppliesTheGeluEpilogueToEveryRow) {
+  // GPT-2's c_fc: gelu(x @ W + b), tanh approximation, fused into the product on the packed path.
+  torch::NoGradGuard no_grad;
+  at::manual_seed(9);
+  const at::Tensor w = at::randn({96, 200}) * 0.2;
+  const at::Tensor b = at::randn({200});
+  const at::Tensor x = at::randn({64, 96});
+  PackedLinear packed;
+  const at::Tensor all = Linear(packed, x, w, WeightLayout::kInOut, b, Epilogue::kGeluTanh);
+  EXPECT_TRUE(AllClose(all, at::gelu(Exact(x, w, b), "tanh"), 1e-5, 1e-5));
+  EXPECT_LT(all.min().item<float>(), 0.0f);  // GELU's negative lobe, not a ReLU or no epilogue
+  for (int64_t rows : {1, 3, 25}) {
+    EXPECT_TRUE(at::equal(
+        Linear(packed, x.narrow(0, 10, rows), w, WeightLayout::kInOut, b, Epilogue::kGeluTanh),
+        all.narrow(0, 10, rows)))
+        << rows << " rows";
+  }
+  // The same weight without the epilogue is another primitive, not the cached one.
+  EXPECT_TRUE(AllClose(Linear(packed, x, w, WeightLayout::kInOut, b), Exact(x, w, b), 1e-5, 1e-5));
+}
+
 TEST(PackedLinearTest, RepacksAWeightWrittenInPlace) {
   torch::NoGradGuard no_grad;
   at::manual_seed(6);
