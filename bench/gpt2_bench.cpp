@@ -8,7 +8,7 @@
 // cache's measured speed-up next to the one the token counts predict (the FLOP ratio) and the most
 // this machine allows: the measured uncached time over the least time a cached batch can take at
 // the measured matmul peak and memory read bandwidth (a cached step streams every weight for a
-// few rows, so at small batches it is bound by memory, not by FLOPs).
+// few rows, so at small batches memory can bound it as much as FLOPs).
 // The reference point (TOOLCHAIN.md): the original Python loop made 5.3 captions/s for a
 // population of 100 at this size on these machines.
 //
@@ -55,11 +55,18 @@ double Seconds(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
+// Weights of one block's products (c_attn, attn.c_proj, mlp.c_fc, mlp.c_proj; biases aside): each
+// is read once per step and does one multiply-add per token.
+double LayerWeights(const Gpt2Config& c) {
+  const double width = static_cast<double>(c.n_embd);
+  return width * (3 * width) + width * width + 2 * width * static_cast<double>(c.n_inner);
+}
+
 // Multiply-adds x 2 of `tokens` new positions through the blocks when `past` positions are cached
 // before them (projections, MLP, and attention's two products over the visible positions).
 double BodyFlops(const Gpt2Config& c, int64_t past, int64_t tokens) {
   const double width = static_cast<double>(c.n_embd);
-  const double per_token = 2 * width * (3 * width) + 2 * width * width + 2 * 2 * width * c.n_inner;
+  const double per_token = 2 * LayerWeights(c);
   double attention = 0;
   for (int64_t t = 0; t < tokens; ++t)
     attention += 2 * 2 * width * static_cast<double>(past + t + 1);
@@ -89,7 +96,7 @@ double CachedBatchFloorSeconds(const Gpt2Config& c, int64_t batch, double peak_g
   const double width = static_cast<double>(c.n_embd);
   const double head_flops = 2 * width * static_cast<double>(c.vocab_size);
   const double weight_bytes =
-      4 * (c.n_layer * (4 * width * width + 2 * width * c.n_inner) + width * c.vocab_size);
+      4 * (c.n_layer * LayerWeights(c) + width * static_cast<double>(c.vocab_size));
   double seconds = rows * (BodyFlops(c, 0, kContext) + head_flops) / (peak_gflops * 1e9);
   for (int64_t i = 1; i < kNewTokens; ++i) {
     const int64_t past = kContext + i - 1;
@@ -186,7 +193,6 @@ int Run(const Flags& flags) {
         at::randint(0, config.vocab_size, {batch, kContext}, generator, at::kLong);
     // captions/s per (cache, packed) mode, for the speed-up lines.
     double rates[2][2] = {{0, 0}, {0, 0}};
-    double uncached_seconds = 0;  // the packed uncached batch, for the cache's floor
     for (const bool cache : {true, false}) {
       if (!cache && !flags.uncached) continue;
       for (const bool packed : {true, false}) {
@@ -218,7 +224,6 @@ int Run(const Flags& flags) {
         }
         const double rate = static_cast<double>(batch) / best;
         rates[cache][packed] = rate;
-        if (!cache && packed) uncached_seconds = best;
         const double gflops = rate * CaptionFlops(config, cache) / 1e9;
         const std::string mode =
             std::string(cache ? "cache" : "no-cache") + (packed ? "" : "-blas");
@@ -236,7 +241,7 @@ int Run(const Flags& flags) {
           "here (cached batch >= %.3f s at the peak and the memory bandwidth)\n",
           static_cast<long long>(batch), rates[1][1] / rates[0][1],
           CaptionFlops(config, false) / CaptionFlops(config, true),
-          uncached_seconds / floor_seconds, floor_seconds);
+          static_cast<double>(batch) / rates[0][1] / floor_seconds, floor_seconds);
     }
     if (rates[1][0] > 0) {
       std::printf("%6lld  packed weights vs OpenBLAS: cached %.2fx", static_cast<long long>(batch),
