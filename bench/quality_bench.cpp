@@ -58,12 +58,27 @@ using bench::Die;
 using bench::kTargetRenderSeed;
 using bench::PickCombinations;
 
+// Removes a folder when it goes out of scope (nothing for an empty path).
+class RemovedAtExit {
+ public:
+  explicit RemovedAtExit(std::string path) : path_(std::move(path)) {}
+  RemovedAtExit(const RemovedAtExit&) = delete;
+  RemovedAtExit& operator=(const RemovedAtExit&) = delete;
+  ~RemovedAtExit() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+
+ private:
+  std::string path_;
+};
+
 struct Flags {
   std::string source_dir = CLIPGLASS_SOURCE_DIR;
   std::string weights_dir;  // default <source>/weights
   std::string configs_dir;  // default <source>/configs
   std::string referee;      // default <weights>/demo/referee.safetensors
-  std::string work_dir;     // default a fresh temporary folder
+  std::string work_dir;     // default a temporary folder, removed at the end
   int seeds = 3;
   int population = 16;
   int generations = 40;
@@ -111,6 +126,13 @@ struct Row {
     for (size_t i = 0; i < hits.size(); ++i) attribute_hits[i] += hits[i] ? 1 : 0;
     ++judged;
   }
+};
+
+// Per task, per target (caption or render), per method: the scores of its runs (one per seed).
+// Ordered maps keep the printout stable; methods are keyed by their table rank.
+struct TargetScores {
+  std::map<std::string, std::string> method_names;                           // rank -> name
+  std::map<std::string, std::map<std::string, std::vector<double>>> scores;  // target -> rank
 };
 
 // Which of the truth's four attributes a reading got right: the referee's world::Attributes or a
@@ -166,7 +188,9 @@ int main(int argc, char** argv) {
   app.add_option("--weights-dir", flags.weights_dir, "Weights folder (default <source>/weights)");
   app.add_option("--configs", flags.configs_dir, "Configs folder (default <source>/configs)");
   app.add_option("--referee", flags.referee, "Referee weights (default demo/referee.safetensors)");
-  app.add_option("--work-dir", flags.work_dir, "Folder for the grid, targets and archive");
+  app.add_option(
+      "--work-dir", flags.work_dir,
+      "Keep the grid, targets and archive in this folder (default: a temporary one, removed)");
   app.add_option("--seeds", flags.seeds, "Seeds per target")->capture_default_str();
   app.add_option("--population", flags.population, "Population")->capture_default_str();
   app.add_option("--generations", flags.generations, "Generations (budget = population x this)")
@@ -187,11 +211,15 @@ int main(int argc, char** argv) {
   if (flags.weights_dir.empty()) flags.weights_dir = flags.source_dir + "/weights";
   if (flags.configs_dir.empty()) flags.configs_dir = flags.source_dir + "/configs";
   if (flags.referee.empty()) flags.referee = flags.weights_dir + "/demo/referee.safetensors";
-  if (flags.work_dir.empty()) {
+  // The default work folder is temporary: removed when the benchmark ends (after the coordinator
+  // below has closed the archive), so repeated runs leave nothing behind; --work-dir keeps it.
+  const bool keep_work_dir = !flags.work_dir.empty();
+  if (!keep_work_dir) {
     flags.work_dir = (std::filesystem::temp_directory_path() /
                       ("clipglass_quality_bench_" + std::to_string(::getpid())))
                          .string();
   }
+  const RemovedAtExit temporary(keep_work_dir ? "" : flags.work_dir);
   std::filesystem::create_directories(flags.work_dir);
 
   // Targets.
@@ -301,6 +329,7 @@ int main(int argc, char** argv) {
     }
     return it->second;
   };
+  std::map<std::string, TargetScores> by_target;  // task -> its targets' scores
   int failed = 0;
   for (const results::RunRecord& run : sweep->runs) {
     if (run.state != "done" || !run.final_individual) {
@@ -317,7 +346,13 @@ int main(int argc, char** argv) {
     // key: `task_rank` is the task's "all" row, + 1 its held-out row, + 2 its train row.
     auto record = [&](const std::string& task, int task_rank, const std::string& method_rank,
                       const std::string& method, const std::string& split,
-                      const std::string& targets, double score, const std::array<bool, 4>& hits) {
+                      const std::string& targets, const std::string& label, double score,
+                      const std::array<bool, 4>& hits) {
+      TargetScores& per_target = by_target[task];
+      per_target.method_names[method_rank] = method;
+      per_target
+          .scores[split + ": " + std::filesystem::path(target).filename().string()][method_rank]
+          .push_back(score);
       for (const std::string& part : {split, std::string("all")}) {
         const int offset = part == "held-out" ? 1 : part == "train" ? 2 : 0;
         Row& row = row_for(std::to_string(task_rank + offset) + method_rank, task, method,
@@ -339,7 +374,8 @@ int main(int argc, char** argv) {
       const double correct = parsed.CountCorrect(truth->second) / 4.0;
       const bool random = override_name == "random";
       record("img2txt", 3, random ? "b" : "a", random ? "random search" : "GA", split_of[name],
-             "renders", correct, AttributeHits(parsed, truth->second));
+             "renders", name + " (" + world::Describe(truth->second) + ")", correct,
+             AttributeHits(parsed, truth->second));
       continue;
     }
     const auto truth = truth_of.find(target);
@@ -360,7 +396,7 @@ int main(int argc, char** argv) {
       method = "random search";
       rank = "c";
     }
-    record("txt2img", 0, rank, method, split_of[target], "captions", success,
+    record("txt2img", 0, rank, method, split_of[target], "captions", target, success,
            AttributeHits(judged[0].attributes, truth->second));
   }
 
@@ -391,6 +427,29 @@ int main(int argc, char** argv) {
                 sim.mean, sim.sd, row.attribute_hits[0] / judged, row.attribute_hits[1] / judged,
                 row.attribute_hits[2] / judged, row.attribute_hits[3] / judged, evals.c_str());
   }
+  // Per target: which targets each method gets right, and how often (the table's spread over
+  // seeds is mostly which targets a seed's runs happen to get).
+  for (const auto& [task, per_target] : by_target) {
+    std::printf("\n%s per target: mean score over the seeds\n\n| target |", task.c_str());
+    for (const auto& [rank, name] : per_target.method_names) std::printf(" %s |", name.c_str());
+    std::printf("\n| --- |");
+    for (size_t m = 0; m < per_target.method_names.size(); ++m) std::printf(" --- |");
+    std::printf("\n");
+    for (const auto& [target, methods] : per_target.scores) {
+      std::printf("| %s |", target.c_str());
+      for (const auto& [rank, name] : per_target.method_names) {
+        const auto it = methods.find(rank);
+        if (it == methods.end() || it->second.empty()) {
+          std::printf(" - |");
+          continue;
+        }
+        double sum = 0;
+        for (double v : it->second) sum += v;
+        std::printf(" %.2f |", sum / static_cast<double>(it->second.size()));
+      }
+      std::printf("\n");
+    }
+  }
   if (flags.coverage_samples > 0 && !flags.skip_txt2img) {
     const std::vector<int64_t> coverage =
         GeneratorCoverage(flags.weights_dir + "/demo/stylegan2_G.safetensors", **referee,
@@ -408,7 +467,11 @@ int main(int argc, char** argv) {
   for (const world::Attributes& a : held_out) std::printf(" \"%s\";", world::Caption(a, 0).c_str());
   std::printf("\ntrain captions:");
   for (const world::Attributes& a : trained) std::printf(" \"%s\";", world::Caption(a, 0).c_str());
-  std::printf("\narchive: %s\n", coord.archive_path().c_str());
+  if (keep_work_dir) {
+    std::printf("\narchive: %s\n", coord.archive_path().c_str());
+  } else {
+    std::printf("\narchive: not kept (--work-dir DIR keeps the grid, targets and archive)\n");
+  }
   if (failed > 0) {
     std::printf("%d runs failed\n", failed);
     return 1;

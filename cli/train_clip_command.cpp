@@ -46,6 +46,13 @@ void AddTrainClipCommand(CLI::App& train) {
                   "Samples per batch that come with all their shape/size variants (hard "
                   "negatives; at most batch / 8)")
       ->capture_default_str();
+  sub->add_option("--blur", o.augment.blur,
+                  "Blend each training image towards a blurred copy (sigma 1 px) by a random "
+                  "weight in [0, this]")
+      ->capture_default_str();
+  sub->add_option("--noise-std", o.augment.noise_std,
+                  "Gaussian pixel noise on training images (0-1 scale)")
+      ->capture_default_str();
   sub->add_option("--vision", o.vision, "Image encoder: resnet (OpenAI's modified ResNet) or vit")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, models::ClipVisionKind>{

@@ -110,6 +110,12 @@ Status ValidateClipTrainOptions(const ClipTrainOptions& o) {
     return bad("contrast_groups", fmt::format("must be in [0, batch / {}], got {}",
                                               kVariantsPerGroup, o.contrast_groups));
   }
+  if (!(o.augment.blur >= 0 && o.augment.blur <= 1)) {
+    return bad("blur", fmt::format("must be in [0, 1], got {}", o.augment.blur));
+  }
+  if (!(o.augment.noise_std >= 0)) {
+    return bad("noise_std", fmt::format("must be >= 0, got {}", o.augment.noise_std));
+  }
   if (o.threads < 0) return bad("threads", fmt::format("must be >= 0, got {}", o.threads));
   if (o.eval_images < 0) return bad("eval_images", "must be >= 0");
   return Status::Ok();
@@ -121,7 +127,7 @@ models::ClipConfig ClipTrainConfig(const ClipTrainOptions& o) {
   c.vision_kind = o.vision;
   if (c.is_resnet()) {
     c.vision_width = o.resnet_width;
-    c.vision_heads = o.resnet_width * 32 / 64;
+    c.vision_heads = models::ResNetAttentionPoolHeads(o.resnet_width);
     c.vision_resnet_layers = o.resnet_layers;
   } else {
     c.vision_width = o.vision_width;
@@ -199,6 +205,7 @@ struct ClipTrainer::State {
   models::Clip model{nullptr};
   std::unique_ptr<torch::optim::AdamW> optimizer;
   std::unordered_map<std::string, std::vector<int32_t>> token_cache;
+  at::Generator augment_rng;  // drives blur weights and pixel noise
 
   // Token ids of captions: [B, L] int64 with L the longest row (SOT + ids + EOT), zero padded.
   StatusOr<at::Tensor> Tokens(const std::vector<std::string>& captions, int64_t context) {
@@ -229,6 +236,8 @@ ClipTrainer::ClipTrainer(const ClipTrainOptions& options,
                          std::shared_ptr<const tokenizers::ClipTokenizer> tokenizer)
     : options_(options), state_(std::make_unique<State>()) {
   state_->tokenizer = std::move(tokenizer);
+  state_->augment_rng =
+      at::make_generator<at::CPUGeneratorImpl>(options.data_seed ^ 0x9E3779B97F4A7C15ull);
   const models::ClipConfig config = ClipTrainConfig(options);
   state_->model = models::Clip(config);
   models::ClipImpl& m = *state_->model;
@@ -323,8 +332,10 @@ WorldBatch ClipTrainer::NextBatch() const {
 StatusOr<ClipStepStats> ClipTrainer::Step() {
   const int64_t b = options_.batch;
   const WorldBatch batch = NextBatch();
-  CG_ASSIGN_OR_RETURN(const at::Tensor images,
-                      models::PreprocessImages(batch.images, options_.image_resolution));
+  CG_ASSIGN_OR_RETURN(
+      const at::Tensor images,
+      models::PreprocessImages(AugmentImages(batch.images, options_.augment, state_->augment_rng),
+                               options_.image_resolution));
   CG_ASSIGN_OR_RETURN(const at::Tensor tokens,
                       state_->Tokens(batch.captions, state_->model->config.context_length));
 
@@ -382,6 +393,8 @@ Status ClipTrainer::Save(const std::string& path) const {
       {"batch", std::to_string(o.batch)},
       {"lr", fmt::format("{}", o.lr)},
       {"contrast_groups", std::to_string(o.contrast_groups)},
+      {"blur", fmt::format("{}", o.augment.blur)},
+      {"noise_std", fmt::format("{}", o.augment.noise_std)},
       {"seed", std::to_string(o.seed)},
       {"data_seed", std::to_string(o.data_seed)},
   };

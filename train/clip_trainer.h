@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "train/image_augment.h"
 #include "worker/models/clip_config.h"
 #include "world/dataset.h"
 
@@ -80,6 +81,8 @@ struct ClipTrainOptions {
   // Hard negatives: this many samples of each batch come with all their shape/size variants
   // (train::ShapeSizeVariants, up to 8 images each); the rest of the batch is random samples.
   int64_t contrast_groups = 0;
+  // Robustness to generated images (train/image_augment.h; all 0: off, the shipped run).
+  ImageAugmentOptions augment;
   uint64_t seed = 1;  // initialisation
   uint64_t data_seed = kClipTrainDataSeed;
   int threads = 1;            // LibTorch/OpenBLAS threads (0: every core)

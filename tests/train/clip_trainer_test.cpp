@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing/temp_dir.h"
 #include "train/world_batches.h"
 #include "worker/models/clip.h"
 #include "worker/models/clip_modules.h"
@@ -24,12 +25,7 @@
 namespace clipglass::train {
 namespace {
 
-std::filesystem::path TempDir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "clipglass_clip_trainer_test" / name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using ::clipglass::testing::TempDir;
 
 std::shared_ptr<const tokenizers::ClipTokenizer> Tokenizer() {
   static const std::shared_ptr<const tokenizers::ClipTokenizer> tokenizer = [] {
@@ -87,7 +83,8 @@ TEST_P(ClipTrainerVisionTest, ShortTrainingLowersTheLossAndTheFileLoadsWithTheSa
   EXPECT_LT(last, first - 0.3) << "first " << first << " last " << last;
 
   // The written file (F32 here, so the comparison can be exact) through the real loader.
-  const std::filesystem::path dir = TempDir("short");
+  const TempDir temp("clip_trainer_short");
+  const std::filesystem::path& dir = temp.path();
   ClipTrainOptions f32 = options;
   f32.half = false;
   ClipTrainer copy(f32, Tokenizer());
@@ -129,7 +126,8 @@ TEST_P(ClipTrainerVisionTest, HalfPrecisionFileKeepsTheOriginalNamesAndNearlyThe
   ClipTrainOptions options = SmallOptions(GetParam());
   ClipTrainer trainer(options, Tokenizer());
   for (int s = 0; s < 3; ++s) ASSERT_TRUE(trainer.Step().ok());
-  const std::filesystem::path dir = TempDir("half");
+  const TempDir temp("clip_trainer_half");
+  const std::filesystem::path& dir = temp.path();
   const std::string path = (dir / kClipWeightsFile).string();
   ASSERT_TRUE(trainer.Save(path).ok());
 
@@ -183,7 +181,8 @@ TEST_P(ClipTrainerVisionTest, ZeroShotMeasuresTheCandidateCaptions) {
   at::set_num_threads(1);
   ClipTrainer trainer(SmallOptions(GetParam()), Tokenizer());
   ASSERT_TRUE(trainer.Step().ok());
-  const std::string path = (TempDir("zero_shot") / kClipWeightsFile).string();
+  const TempDir temp("clip_trainer_zero_shot");
+  const std::string path = temp.File(kClipWeightsFile);
   ASSERT_TRUE(trainer.Save(path).ok());
   auto loaded = models::ClipModel::Load(path);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
@@ -225,7 +224,8 @@ TEST(ClipTrainerTest, ZeroShotCandidatesAreTheTemplateZeroCaptions) {
 }
 
 TEST(ClipTrainerTest, BadOutputFolderIsOneClearLine) {
-  const std::filesystem::path dir = TempDir("bad_out");
+  const TempDir temp("clip_trainer_bad_out");
+  const std::filesystem::path& dir = temp.path();
   const std::string file = (dir / "a_file").string();
   std::ofstream(file) << "x";
   const Status status = TrainClip(SmallOptions(), file + "/sub", stdout);
@@ -243,7 +243,8 @@ TEST(ClipTrainerTest, InvalidOptionsNameTheField) {
   options.batch = 1;
   status = ValidateClipTrainOptions(options);
   EXPECT_NE(status.message().find("batch"), std::string::npos) << status.message();
-  EXPECT_FALSE(TrainClip(options, TempDir("invalid").string(), stdout).ok());
+  const TempDir temp("clip_trainer_invalid");
+  EXPECT_FALSE(TrainClip(options, temp.path().string(), stdout).ok());
   options = SmallOptions();
   options.contrast_groups = options.batch / 8 + 1;  // more variants than the batch holds
   status = ValidateClipTrainOptions(options);
@@ -256,6 +257,14 @@ TEST(ClipTrainerTest, InvalidOptionsNameTheField) {
   options.resnet_layers[2] = 0;
   status = ValidateClipTrainOptions(options);
   EXPECT_NE(status.message().find("resnet_layers"), std::string::npos) << status.message();
+  options = SmallOptions();
+  options.augment.blur = 1.5;
+  status = ValidateClipTrainOptions(options);
+  EXPECT_NE(status.message().find("blur"), std::string::npos) << status.message();
+  options = SmallOptions();
+  options.augment.noise_std = -0.1;
+  status = ValidateClipTrainOptions(options);
+  EXPECT_NE(status.message().find("noise_std"), std::string::npos) << status.message();
   options = SmallOptions(models::ClipVisionKind::kModifiedResNet);
   options.image_resolution = 48;  // the ResNet divides the side by 32
   status = ValidateClipTrainOptions(options);
@@ -277,6 +286,27 @@ TEST(ClipTrainerTest, ContrastGroupsTrainAndDifferFromRandomBatches) {
     EXPECT_TRUE(std::isfinite(a->loss));
     if (s == 0) {
       EXPECT_NE(a->loss, b->loss);  // same initialisation, different batches
+    }
+  }
+}
+
+TEST(ClipTrainerTest, AugmentedTrainingIsReproducibleAndSeesOtherPixels) {
+  at::set_num_threads(1);
+  ClipTrainOptions options = SmallOptions();
+  ClipTrainer plain(options, Tokenizer());
+  options.augment = {.blur = 1.0, .noise_std = 0.04};
+  ASSERT_TRUE(ValidateClipTrainOptions(options).ok());
+  ClipTrainer augmented(options, Tokenizer());
+  ClipTrainer again(options, Tokenizer());
+  for (int s = 0; s < 3; ++s) {
+    auto a = augmented.Step();
+    auto b = again.Step();
+    auto c = plain.Step();
+    ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+    EXPECT_TRUE(std::isfinite(a->loss));
+    EXPECT_EQ(a->loss, b->loss);  // same options, same bits
+    if (s == 0) {
+      EXPECT_NE(a->loss, c->loss);  // same initialisation and captions, other pixels
     }
   }
 }

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing/temp_dir.h"
 #include "worker/models/gpt2.h"
 #include "worker/models/gpt2_modules.h"
 #include "worker/tokenizers/gpt2_tokenizer.h"
@@ -22,12 +23,7 @@
 namespace clipglass::train {
 namespace {
 
-std::filesystem::path TempDir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "clipglass_gpt2_trainer_test" / name;
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+using ::clipglass::testing::TempDir;
 
 std::shared_ptr<const tokenizers::Gpt2Tokenizer> Tokenizer() {
   static const std::shared_ptr<const tokenizers::Gpt2Tokenizer> tokenizer = [] {
@@ -131,7 +127,8 @@ TEST(Gpt2TrainerTest, ShortTrainingLowersTheLossAndTheFileLoadsWithTheSameOutput
   const double last = std::accumulate(losses.end() - 5, losses.end(), 0.0) / 5;
   EXPECT_LT(last, first - 1.0) << "first " << first << " last " << last;
 
-  const std::string path = (TempDir("short") / kGpt2WeightsFile).string();
+  const TempDir temp("gpt2_trainer_short");
+  const std::string path = temp.File(kGpt2WeightsFile);
   ASSERT_TRUE(trainer->Save(path).ok());
   auto loaded = models::Gpt2::Load(path);  // the head count comes from the metadata
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
@@ -160,7 +157,8 @@ TEST(Gpt2TrainerTest, HalfPrecisionFileHasTheReleasedNamesAndHeadCount) {
   const Gpt2TrainOptions options = SmallOptions();
   std::unique_ptr<Gpt2Trainer> trainer = MakeTrainer(options);
   ASSERT_TRUE(trainer->Step().ok());
-  const std::string path = (TempDir("half") / kGpt2WeightsFile).string();
+  const TempDir temp("gpt2_trainer_half");
+  const std::string path = temp.File(kGpt2WeightsFile);
   ASSERT_TRUE(trainer->Save(path).ok());
   weights::LoadOptions half;
   half.float_dtype = at::kHalf;
@@ -208,8 +206,9 @@ TEST(Gpt2TrainerTest, WholeRunWritesMeasuresAndSamples) {
   Gpt2TrainOptions options = SmallOptions();
   options.steps = 4;
   options.log_every = 2;
-  const std::filesystem::path dir = TempDir("whole") / "made_by_the_run";
-  const std::string log_path = (TempDir("whole_log") / "log.txt").string();
+  const TempDir temp("gpt2_trainer_whole");
+  const std::filesystem::path dir = temp.path() / "made_by_the_run";
+  const std::string log_path = temp.File("log.txt");
   std::FILE* log = std::fopen(log_path.c_str(), "w");
   ASSERT_NE(log, nullptr);
   const Status status = TrainGpt2(options, dir.string(), log);
@@ -224,7 +223,8 @@ TEST(Gpt2TrainerTest, WholeRunWritesMeasuresAndSamples) {
 }
 
 TEST(Gpt2TrainerTest, BadOutputFolderIsOneClearLine) {
-  const std::filesystem::path dir = TempDir("bad_out");
+  const TempDir temp("gpt2_trainer_bad_out");
+  const std::filesystem::path& dir = temp.path();
   const std::string file = (dir / "a_file").string();
   std::ofstream(file) << "x";
   const Status status = TrainGpt2(SmallOptions(), file + "/sub", stdout);

@@ -91,7 +91,7 @@ Status DetectResNetVision(const weights::StateDict& dict, ClipConfig& c) {
     return InvalidArgumentError(msg.str());
   }
   c.image_resolution = side * 32;
-  c.vision_heads = c.resnet_embed_width() / 64;  // build_model: vision_width * 32 // 64
+  c.vision_heads = ResNetAttentionPoolHeads(c.vision_width);
   if (c.vision_heads < 1 || c.resnet_embed_width() % c.vision_heads != 0) {
     return InvalidArgumentError(dict.source + ": modified-ResNet width " +
                                 std::to_string(c.vision_width) +
@@ -274,7 +274,7 @@ std::optional<ClipConfig> ReleasedClipConfig(std::string_view name) {
     c.embed_dim = r.embed_dim;
     c.vision_kind = ClipVisionKind::kModifiedResNet;
     c.vision_width = r.width;
-    c.vision_heads = r.width * 32 / 64;  // as build_model
+    c.vision_heads = ResNetAttentionPoolHeads(r.width);
     c.vision_resnet_layers = r.blocks;
     c.image_resolution = r.resolution;
     SetReleasedText(c, r.text_width, 12);

@@ -30,6 +30,10 @@ inline constexpr char kClipBatchNormCounterPattern[] = R"(visual\..*\.num_batche
 // (RN50, RN101, RN50x4, ...).
 enum class ClipVisionKind { kViT, kModifiedResNet };
 
+// The modified ResNet's attention-pool heads as OpenAI's build_model infers them from the stem
+// width: vision_width * 32 // 64.
+inline int64_t ResNetAttentionPoolHeads(int64_t vision_width) { return vision_width * 32 / 64; }
+
 struct ClipConfig {
   int64_t embed_dim = 0;  // shared embedding size: text_projection.shape[1]
 

@@ -2,15 +2,14 @@
 // the images it writes, and that bad invocations fail with one line on stderr.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
+#include "tests/testing/run_command.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/worker/models/tensor_match.h"
 #include "worker/weights/state_dict.h"
 
@@ -19,45 +18,14 @@ namespace {
 
 using ::clipglass::testing::AllClose;
 using ::clipglass::testing::ReferencePath;
+using ::clipglass::testing::TempDir;
 
 constexpr double kTol = 1e-4;
 
-// A fresh directory under the system temp dir, removed with everything in it.
-class ScratchDir {
- public:
-  ScratchDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("clipglass_biggan_cli_" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-struct CliRun {
-  int exit_code = -1;
-  std::string stderr_text;
-};
-
-CliRun ModelRunBigGan(const std::string& args, const ScratchDir& dir) {
-  const std::string err = dir.File("stderr.txt");
-  const std::string command = std::string(CLIPGLASS_BINARY) + " model-run biggan " + args +
-                              " --threads 1 2>" + err + " >/dev/null";
-  const int status = std::system(command.c_str());
-  CliRun run;
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err);
-  std::stringstream text;
-  text << in.rdbuf();
-  run.stderr_text = text.str();
-  return run;
+// Runs `clipglass model-run biggan <args>` (args already shell-safe); stdout is dropped.
+test_support::CommandResult ModelRunBigGan(const std::string& args) {
+  return test_support::RunCommand(std::string(CLIPGLASS_BINARY) + " model-run biggan " + args +
+                                  " --threads 1 >/dev/null");
 }
 
 at::Tensor Fixture(const std::string& file, const std::string& key) {
@@ -80,7 +48,7 @@ at::Tensor OutputImage(const std::string& path) {
 }
 
 TEST(BigGanModelRun, WritesTheReferenceImagesAtEachTruncation) {
-  ScratchDir dir;
+  TempDir dir("biggan_cli");
   const std::string weights = ReferencePath("biggan/weights.safetensors");
   struct Case {
     std::string z, classes, truncation, expected;
@@ -93,10 +61,10 @@ TEST(BigGanModelRun, WritesTheReferenceImagesAtEachTruncation) {
     ASSERT_TRUE(weights::SaveSafetensors(
                     in, {{"z", Fixture("inputs", c.z)}, {"class", Fixture("inputs", c.classes)}})
                     .ok());
-    const CliRun run = ModelRunBigGan("--weights " + weights + " --inputs " + in + " --out " + out +
-                                          " --truncation " + c.truncation,
-                                      dir);
-    ASSERT_EQ(run.exit_code, 0) << c.expected << ": " << run.stderr_text;
+    const test_support::CommandResult run =
+        ModelRunBigGan("--weights " + weights + " --inputs " + in + " --out " + out +
+                       " --truncation " + c.truncation);
+    ASSERT_EQ(run.exit_code, 0) << c.expected << ": " << run.err;
     EXPECT_TRUE(AllClose(OutputImage(out), Fixture("outputs", c.expected), kTol, kTol))
         << c.expected;
   }
@@ -104,56 +72,53 @@ TEST(BigGanModelRun, WritesTheReferenceImagesAtEachTruncation) {
 
 TEST(BigGanModelRun, GenomeInputFollowsTheClipGlassMapping) {
   // Genes = (z, log class_extra): softmax gives class_extra back, so the image is img_extra.
-  ScratchDir dir;
+  TempDir dir("biggan_cli");
   const at::Tensor genome =
       at::cat({Fixture("inputs", "z_extra"), Fixture("inputs", "class_extra").log()}, 1);
   const std::string in = dir.File("genome.safetensors");
   const std::string out = dir.File("out.safetensors");
   ASSERT_TRUE(weights::SaveSafetensors(in, {{"genome", genome.to(at::kDouble)}}).ok());
-  const CliRun run = ModelRunBigGan("--weights " + ReferencePath("biggan/weights.safetensors") +
-                                        " --inputs " + in + " --out " + out + " --truncation 0.617",
-                                    dir);
-  ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+  const test_support::CommandResult run =
+      ModelRunBigGan("--weights " + ReferencePath("biggan/weights.safetensors") + " --inputs " +
+                     in + " --out " + out + " --truncation 0.617");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_TRUE(AllClose(OutputImage(out), Fixture("outputs", "img_extra"), kTol, kTol));
 }
 
-void ExpectOneLineFailure(const CliRun& run, const std::string& needle) {
+void ExpectOneLineFailure(const test_support::CommandResult& run, const std::string& needle) {
   EXPECT_NE(run.exit_code, 0);
-  ASSERT_FALSE(run.stderr_text.empty());
-  EXPECT_EQ(run.stderr_text.find('\n'), run.stderr_text.size() - 1) << run.stderr_text;
-  EXPECT_NE(run.stderr_text.find(needle), std::string::npos) << run.stderr_text;
+  ASSERT_FALSE(run.err.empty());
+  EXPECT_EQ(run.err.find('\n'), run.err.size() - 1) << run.err;
+  EXPECT_NE(run.err.find(needle), std::string::npos) << run.err;
 }
 
 TEST(BigGanModelRun, BadInvocationsFailWithOneLine) {
-  ScratchDir dir;
+  TempDir dir("biggan_cli");
   const std::string weights = ReferencePath("biggan/weights.safetensors");
   const std::string out = dir.File("out.safetensors");
   const std::string in = dir.File("in.safetensors");
   ASSERT_TRUE(weights::SaveSafetensors(in, {{"z", Fixture("inputs", "z_trunc1.0")},
                                             {"class", Fixture("inputs", "class_onehot")}})
                   .ok());
-  ExpectOneLineFailure(
-      ModelRunBigGan(
-          "--weights " + weights + " --inputs " + in + " --out " + out + " --truncation 1.5", dir),
-      "truncation");
+  ExpectOneLineFailure(ModelRunBigGan("--weights " + weights + " --inputs " + in + " --out " + out +
+                                      " --truncation 1.5"),
+                       "truncation");
 
   const std::string no_class = dir.File("no_class.safetensors");
   ASSERT_TRUE(weights::SaveSafetensors(no_class, {{"z", Fixture("inputs", "z_trunc1.0")}}).ok());
   ExpectOneLineFailure(
-      ModelRunBigGan("--weights " + weights + " --inputs " + no_class + " --out " + out, dir),
-      "class");
+      ModelRunBigGan("--weights " + weights + " --inputs " + no_class + " --out " + out), "class");
 
   const std::string short_z = dir.File("short_z.safetensors");
   ASSERT_TRUE(weights::SaveSafetensors(short_z, {{"z", at::zeros({3, 100})},
                                                  {"class", Fixture("inputs", "class_onehot")}})
                   .ok());
   ExpectOneLineFailure(
-      ModelRunBigGan("--weights " + weights + " --inputs " + short_z + " --out " + out, dir),
+      ModelRunBigGan("--weights " + weights + " --inputs " + short_z + " --out " + out),
       "[3, 100]");
 
   ExpectOneLineFailure(ModelRunBigGan("--weights " + dir.File("missing.safetensors") +
-                                          " --inputs " + in + " --out " + out,
-                                      dir),
+                                      " --inputs " + in + " --out " + out),
                        "missing.safetensors");
   EXPECT_FALSE(std::filesystem::exists(out));
 }

@@ -1,16 +1,15 @@
 // Runs the real `clipglass model-run stylegan2` on the tests/data/reference/stylegan2 fixture and
 // checks what it writes, and that bad invocations fail with one line on stderr.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <torch/torch.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
+#include "tests/testing/run_command.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/worker/models/tensor_match.h"
 #include "worker/weights/state_dict.h"
 
@@ -19,44 +18,14 @@ namespace {
 
 using ::clipglass::testing::AllClose;
 using ::clipglass::testing::ReferencePath;
+using ::clipglass::testing::TempDir;
 
 constexpr double kTol = 1e-4;
 
-class TempDir {
- public:
-  TempDir()
-      : path_(std::filesystem::temp_directory_path() /
-              ("clipglass_stylegan2_cli_" + std::to_string(::getpid()))) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
-struct RunResult {
-  int exit_code = -1;
-  std::string stderr_text;
-};
-
-RunResult RunStylegan2(const std::string& args, const TempDir& dir) {
-  const std::string err = dir.File("stderr.txt");
-  const std::string command = std::string(CLIPGLASS_BINARY) + " model-run stylegan2 " + args +
-                              " --threads 1 2>" + err + " >/dev/null";
-  const int status = std::system(command.c_str());
-  RunResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err);
-  std::stringstream text;
-  text << in.rdbuf();
-  result.stderr_text = text.str();
-  return result;
+// Runs `clipglass model-run stylegan2 <args>` (args already shell-safe); stdout is dropped.
+test_support::CommandResult RunStylegan2(const std::string& args) {
+  return test_support::RunCommand(std::string(CLIPGLASS_BINARY) + " model-run stylegan2 " + args +
+                                  " --threads 1 >/dev/null");
 }
 
 weights::StateDict MustLoad(const std::string& path) {
@@ -76,13 +45,13 @@ const std::string kD = ReferencePath("stylegan2/D_weights.safetensors");
 const std::string kInputs = ReferencePath("stylegan2/inputs.safetensors");
 
 TEST(Stylegan2ModelRunTest, WritesWsImageAndLogitsMatchingTheReference) {
-  TempDir dir;
+  TempDir dir("stylegan2_cli");
   const weights::StateDict expected = MustLoad(ReferencePath("stylegan2/outputs.safetensors"));
   // D first: which file is which is told from the keys.
   const std::string out = dir.File("out.safetensors");
-  const RunResult run = RunStylegan2(
-      "--weights " + kD + " --weights " + kG + " --inputs " + kInputs + " --out " + out, dir);
-  ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+  const test_support::CommandResult run = RunStylegan2("--weights " + kD + " --weights " + kG +
+                                                       " --inputs " + kInputs + " --out " + out);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   const weights::StateDict got = MustLoad(out);
   EXPECT_TRUE(AllClose(Get(got, "ws"), Get(expected, "ws"), kTol, kTol));
   EXPECT_TRUE(AllClose(Get(got, "img"), Get(expected, "img"), kTol, kTol));
@@ -91,13 +60,13 @@ TEST(Stylegan2ModelRunTest, WritesWsImageAndLogitsMatchingTheReference) {
 }
 
 TEST(Stylegan2ModelRunTest, TruncationAndNoiseModeReachTheModel) {
-  TempDir dir;
+  TempDir dir("stylegan2_cli");
   const weights::StateDict expected = MustLoad(ReferencePath("stylegan2/outputs.safetensors"));
   const std::string out = dir.File("psi.safetensors");
-  RunResult run = RunStylegan2("--weights " + kG + " --weights " + kD + " --inputs " + kInputs +
-                                   " --out " + out + " --truncation-psi 0.7",
-                               dir);
-  ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+  test_support::CommandResult run =
+      RunStylegan2("--weights " + kG + " --weights " + kD + " --inputs " + kInputs + " --out " +
+                   out + " --truncation-psi 0.7");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   weights::StateDict got = MustLoad(out);
   EXPECT_TRUE(AllClose(Get(got, "ws"), Get(expected, "ws_psi0.7"), kTol, kTol));
   EXPECT_TRUE(AllClose(Get(got, "img"), Get(expected, "img_psi0.7"), kTol, kTol));
@@ -105,28 +74,29 @@ TEST(Stylegan2ModelRunTest, TruncationAndNoiseModeReachTheModel) {
 
   // Generator only, no noise: no d_logits.
   const std::string none = dir.File("none.safetensors");
-  run = RunStylegan2(
-      "--weights " + kG + " --inputs " + kInputs + " --out " + none + " --noise-mode none", dir);
-  ASSERT_EQ(run.exit_code, 0) << run.stderr_text;
+  run = RunStylegan2("--weights " + kG + " --inputs " + kInputs + " --out " + none +
+                     " --noise-mode none");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
   got = MustLoad(none);
   EXPECT_TRUE(AllClose(Get(got, "img"), Get(expected, "img_noise_none"), kTol, kTol));
   EXPECT_FALSE(got.Has("d_logits"));
 }
 
 TEST(Stylegan2ModelRunTest, BadInvocationsFailWithOneLine) {
-  TempDir dir;
+  TempDir dir("stylegan2_cli");
   const std::string out = dir.File("out.safetensors");
   // Only a discriminator.
-  RunResult run = RunStylegan2("--weights " + kD + " --inputs " + kInputs + " --out " + out, dir);
+  test_support::CommandResult run =
+      RunStylegan2("--weights " + kD + " --inputs " + kInputs + " --out " + out);
   EXPECT_NE(run.exit_code, 0);
-  EXPECT_NE(run.stderr_text.find("generator"), std::string::npos) << run.stderr_text;
+  EXPECT_NE(run.err.find("generator"), std::string::npos) << run.err;
   // Inputs without z.
-  run = RunStylegan2("--weights " + kG + " --inputs " + kG + " --out " + out, dir);
+  run = RunStylegan2("--weights " + kG + " --inputs " + kG + " --out " + out);
   EXPECT_NE(run.exit_code, 0);
-  EXPECT_NE(run.stderr_text.find("'z'"), std::string::npos) << run.stderr_text;
+  EXPECT_NE(run.err.find("'z'"), std::string::npos) << run.err;
   // Unknown noise mode.
-  run = RunStylegan2(
-      "--weights " + kG + " --inputs " + kInputs + " --out " + out + " --noise-mode loud", dir);
+  run = RunStylegan2("--weights " + kG + " --inputs " + kInputs + " --out " + out +
+                     " --noise-mode loud");
   EXPECT_NE(run.exit_code, 0);
   EXPECT_FALSE(std::filesystem::exists(out));
 }

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "common/file_util.h"
-#include "tests/worker/weights/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 
 namespace clipglass::weights {
 namespace {

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "common/file_util.h"
-#include "tests/worker/weights/temp_dir.h"
+#include "tests/testing/temp_dir.h"
 #include "worker/weights/safetensors_format.h"
 
 namespace clipglass::weights {

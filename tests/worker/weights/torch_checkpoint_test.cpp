@@ -5,8 +5,8 @@
 #include <torch/torch.h>
 
 #include "common/file_util.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/worker/weights/pickle_builder.h"
-#include "tests/worker/weights/temp_dir.h"
 #include "worker/weights/state_dict.h"
 
 namespace clipglass::weights {
