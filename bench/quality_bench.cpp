@@ -350,9 +350,7 @@ int main(int argc, char** argv) {
                       const std::array<bool, 4>& hits) {
       TargetScores& per_target = by_target[task];
       per_target.method_names[method_rank] = method;
-      per_target
-          .scores[split + ": " + std::filesystem::path(target).filename().string()][method_rank]
-          .push_back(score);
+      per_target.scores[split + ": " + label][method_rank].push_back(score);
       for (const std::string& part : {split, std::string("all")}) {
         const int offset = part == "held-out" ? 1 : part == "train" ? 2 : 0;
         Row& row = row_for(std::to_string(task_rank + offset) + method_rank, task, method,
