@@ -77,16 +77,19 @@ struct Scored {
 
 class Judge {
  public:
-  Judge(const models::ClipModel& clip, const train::Referee& referee, at::Tensor captions)
-      : clip_(clip), referee_(referee), captions_(std::move(captions)) {}
+  // `normalize`: the config's clip.normalize, which picks the evaluator's preprocessing.
+  Judge(const models::ClipModel& clip, const train::Referee& referee, at::Tensor captions,
+        bool normalize)
+      : clip_(clip),
+        referee_(referee),
+        captions_(std::move(captions)),
+        preprocess_(models::ClipPreprocessOptions::ForGeneratedImages(normalize)) {}
 
   // images [B, 3, R, R] in about [-1, 1], as G gives them: CLIP sees them as the evaluator does
-  // (unclamped, normalised; worker/evaluator/spec_settings.cpp), the referee as the benchmark
-  // does (clamped to the final image's range).
+  // (unclamped, preprocessed as the config asks; worker/evaluator/spec_settings.cpp), the referee
+  // as the benchmark does (clamped to the final image's range).
   Scored Score(const at::Tensor& images) const {
-    const models::ClipPreprocessOptions preprocess{models::ImageRange::kMinusOneToOne,
-                                                   models::ImageResize::kBicubicCenterCrop, true};
-    const at::Tensor features = Take(clip_.EncodeGeneratedImages(images, preprocess));
+    const at::Tensor features = Take(clip_.EncodeGeneratedImages(images, preprocess_));
     Scored out;
     out.similarity = Take(models::CosineSimilarity(features, captions_)).contiguous();
     for (const train::RefereeJudgement& judged :
@@ -100,6 +103,7 @@ class Judge {
   const models::ClipModel& clip_;
   const train::Referee& referee_;
   at::Tensor captions_;  // [C, E] text features
+  models::ClipPreprocessOptions preprocess_;
 };
 
 // P(the best of `budget` uniform draws (with replacement) from `n` ranked samples is the one of
@@ -170,7 +174,7 @@ int main(int argc, char** argv) {
   const tokenizers::ClipTokenBatch tokens = Take(tokenizer->Tokenize(texts));
   const at::Tensor token_ids =
       at::tensor(tokens.ids, at::kLong).view({tokens.rows, tokens.context_length});
-  const Judge judge(*clip, *referee, Take(clip->EncodeText(token_ids)));
+  const Judge judge(*clip, *referee, Take(clip->EncodeText(token_ids)), config.clip.normalize);
   const int64_t num_captions = static_cast<int64_t>(captions.size());
 
   c10::InferenceMode inference;

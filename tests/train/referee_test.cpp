@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/file_util.h"
+#include "tests/testing/temp_dir.h"
 #include "train/world_batches.h"
 #include "worker/weights/state_dict.h"
 #include "world/render.h"
@@ -14,23 +15,20 @@
 namespace clipglass::train {
 namespace {
 
-std::string TempPath(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / "clipglass_referee_test";
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
-}
+using ::clipglass::testing::TempDir;
 
 const std::string kShipped =
     std::string(CLIPGLASS_SOURCE_DIR) + "/weights/demo/referee.safetensors";
 
 TEST(RefereeTest, ShortTrainingLearnsAndWritesALoadableFile) {
+  const TempDir temp("referee_short");
   RefereeOptions options;
   options.steps = 60;
   options.batch = 32;
   options.log_every = 20;
   options.eval_count = 128;
   std::vector<std::string> lines;
-  const std::string path = TempPath("short.safetensors");
+  const std::string path = temp.File("short.safetensors");
   ASSERT_TRUE(TrainReferee(options, path, [&](const std::string& l) { lines.push_back(l); }).ok());
   ASSERT_GE(lines.size(), 3u);
   EXPECT_NE(lines[0].find("step 20/60"), std::string::npos) << lines[0];
@@ -50,22 +48,24 @@ TEST(RefereeTest, ShortTrainingLearnsAndWritesALoadableFile) {
 }
 
 TEST(RefereeTest, SameSeedSameWeights) {
+  const TempDir temp("referee_same_seed");
   RefereeOptions options;
   options.steps = 5;
   options.batch = 8;
   options.log_every = 0;
   options.eval_count = 8;
-  const std::string a = TempPath("a.safetensors");
-  const std::string b = TempPath("b.safetensors");
+  const std::string a = temp.File("a.safetensors");
+  const std::string b = temp.File("b.safetensors");
   ASSERT_TRUE(TrainReferee(options, a, [](const std::string&) {}).ok());
   ASSERT_TRUE(TrainReferee(options, b, [](const std::string&) {}).ok());
   EXPECT_EQ(*ReadFileToString(a), *ReadFileToString(b));
 }
 
 TEST(RefereeTest, SaveLoadRoundTripJudgesTheSame) {
+  const TempDir temp("referee_roundtrip");
   std::unique_ptr<Referee> referee = Referee::Create(32, 7);
   const WorldBatch batch = MakeWorldBatch(world::Split::kTrain, 3, 0, 16, 32);
-  const std::string path = TempPath("roundtrip.safetensors");
+  const std::string path = temp.File("roundtrip.safetensors");
   ASSERT_TRUE(referee->Save(path, /*half=*/false).ok());
   StatusOr<std::unique_ptr<Referee>> loaded = Referee::Load(path);
   ASSERT_TRUE(loaded.ok()) << loaded.status().message();
@@ -75,12 +75,13 @@ TEST(RefereeTest, SaveLoadRoundTripJudgesTheSame) {
 }
 
 TEST(RefereeTest, LoadRejectsOtherFiles) {
-  StatusOr<std::unique_ptr<Referee>> missing = Referee::Load(TempPath("nope.safetensors"));
+  const TempDir temp("referee_other_files");
+  StatusOr<std::unique_ptr<Referee>> missing = Referee::Load(temp.File("nope.safetensors"));
   EXPECT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("nope.safetensors"), std::string::npos);
 
   std::map<std::string, at::Tensor> tensors = {{"x", torch::zeros({2})}};
-  const std::string other = TempPath("other.safetensors");
+  const std::string other = temp.File("other.safetensors");
   ASSERT_TRUE(weights::SaveSafetensors(other, tensors).ok());
   StatusOr<std::unique_ptr<Referee>> wrong = Referee::Load(other);
   ASSERT_FALSE(wrong.ok());

@@ -38,10 +38,7 @@ StatusOr<SpecSettings> ReadSpecSettings(const v1::ModelSpec& spec) {
   }
 
   settings.generated_preprocess =
-      spec.clip_normalize()
-          ? models::ClipPreprocessOptions{models::ImageRange::kMinusOneToOne,
-                                          models::ImageResize::kBicubicCenterCrop, true}
-          : models::ClipPreprocessOptions::OriginalClipGlass(models::ImageRange::kMinusOneToOne);
+      models::ClipPreprocessOptions::ForGeneratedImages(spec.clip_normalize());
 
   models::CaptionRules& rules = settings.caption_rules;
   if (!spec.gpt2_context().empty()) rules.context_text = spec.gpt2_context();

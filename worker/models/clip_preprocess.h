@@ -45,6 +45,13 @@ struct ClipPreprocessOptions {
   static ClipPreprocessOptions OriginalClipGlass(ImageRange range) {
     return {range, ImageResize::kBilinearStretch, /*normalize=*/false};
   }
+  // A generator's images (tanh range) as the evaluator shows them to CLIP: CLIP's own
+  // preprocessing when a config asks for normalisation, the original CLIP-GLaSS's otherwise.
+  static ClipPreprocessOptions ForGeneratedImages(bool normalize) {
+    return normalize ? ClipPreprocessOptions{ImageRange::kMinusOneToOne,
+                                             ImageResize::kBicubicCenterCrop, true}
+                     : OriginalClipGlass(ImageRange::kMinusOneToOne);
+  }
 };
 
 // images: [N, 3, H, W] floating point, any device. Returns [N, 3, R, R] float32 on the same
