@@ -40,6 +40,7 @@
 #include "cli/worker_factory.h"
 #include "common/file_util.h"
 #include "common/png_codec.h"
+#include "coordinator/grid/config_loader.h"
 #include "coordinator/runtime/launch.h"
 #include "results/archive.h"
 #include "results/run_view.h"
@@ -149,26 +150,29 @@ std::vector<double> SeedMeans(const std::map<int64_t, std::vector<double>>& by_s
   return out;
 }
 
-// How often G draws each caption at all: `samples` z ~ N(0, 1) clamped to the genome's [-3, 3]
-// (what the configs' search samples), const noise, psi 1, read by the referee. A caption G never
-// draws bounds every method's referee score for it, whatever the search.
-std::vector<int64_t> GeneratorCoverage(const std::string& generator_path,
+// How often G draws each caption at all: `samples` latents drawn as the text-to-image config's
+// search draws them (z ~ N(0, 1) clamped to its genome's bounds, its truncation), const noise,
+// read by the referee. A caption G never draws bounds every method's referee score for it,
+// whatever the search.
+std::vector<int64_t> GeneratorCoverage(const grid::GeneratorConfig& config,
                                        const train::Referee& referee,
                                        const std::vector<world::Attributes>& captions,
                                        int64_t samples) {
   StatusOr<std::unique_ptr<models::Stylegan2Generator>> generator =
-      models::Stylegan2Generator::Load(generator_path);
+      models::Stylegan2Generator::Load(config.model.generator.path);
   Check(generator.status());
+  const grid::GenomeSegment& z = config.genome.at(0);
   c10::InferenceMode inference;
   at::Generator rng = at::make_generator<at::CPUGeneratorImpl>(12345);
   std::vector<int64_t> hits(captions.size(), 0);
   constexpr int64_t kChunk = 256;
   for (int64_t start = 0; start < samples; start += kChunk) {
     const int64_t count = std::min(kChunk, samples - start);
-    const at::Tensor z =
-        at::randn({count, (*generator)->config().z_dim}, rng).clamp(-3.0, 3.0);  // [B, z]
-    StatusOr<at::Tensor> images = (*generator)->SynthesizeFromZ(z);              // [B, 3, R, R]
-    Check(images.status());
+    const at::Tensor latents =
+        at::randn({count, (*generator)->config().z_dim}, rng).clamp(z.low, z.high);  // [B, z]
+    StatusOr<at::Tensor> images =
+        (*generator)->SynthesizeFromZ(latents, config.model.stylegan2.truncation_psi);
+    Check(images.status());                                            // [B, 3, R, R]
     const at::Tensor unit = ((*images).clamp(-1.0, 1.0) + 1.0) / 2.0;  // [-1, 1] -> [0, 1]
     for (const train::RefereeJudgement& judged : referee.Judge(unit)) {
       for (size_t c = 0; c < captions.size(); ++c) hits[c] += judged.attributes == captions[c];
@@ -449,11 +453,15 @@ int main(int argc, char** argv) {
     }
   }
   if (flags.coverage_samples > 0 && !flags.skip_txt2img) {
+    StatusOr<grid::GeneratorConfig> config =
+        grid::LoadGeneratorConfig(flags.configs_dir + "/Demo_nod.yaml", flags.weights_dir);
+    Check(config.status());
     const std::vector<int64_t> coverage =
-        GeneratorCoverage(flags.weights_dir + "/demo/stylegan2_G.safetensors", **referee,
-                          caption_attributes, flags.coverage_samples);
-    std::printf("\ngenerator coverage: of %lld samples of G (z ~ N(0, 1)), the referee reads",
-                static_cast<long long>(flags.coverage_samples));
+        GeneratorCoverage(*config, **referee, caption_attributes, flags.coverage_samples);
+    std::printf(
+        "\ngenerator coverage: of %lld samples of G as Demo_nod.yaml draws them (psi %g), the "
+        "referee reads",
+        static_cast<long long>(flags.coverage_samples), config->model.stylegan2.truncation_psi);
     for (size_t c = 0; c < coverage.size(); ++c) {
       std::printf("%s \"%s\" in %lld", c == 0 ? "" : ";",
                   world::Caption(caption_attributes[c], 0).c_str(),
