@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "train/training_common.h"
 #include "train/world_batches.h"
 #include "worker/models/torch_runtime.h"
 #include "worker/weights/state_dict.h"
@@ -135,11 +136,7 @@ StatusOr<std::unique_ptr<Referee>> Referee::Load(const std::string& path) {
 
 Status Referee::Save(const std::string& path, bool half,
                      const std::map<std::string, std::string>& metadata) const {
-  std::map<std::string, at::Tensor> tensors;
-  for (const auto& item : impl_->net->named_parameters()) {
-    at::Tensor t = item.value().detach();
-    tensors[item.key()] = half ? t.to(torch::kFloat16) : t.clone();
-  }
+  const std::map<std::string, at::Tensor> tensors = ParameterTensors(*impl_->net, half);
   std::map<std::string, std::string> all = metadata;
   all["model"] = kModelName;
   all["side"] = std::to_string(side_);

@@ -17,6 +17,7 @@
 
 #include "common/png_codec.h"
 #include "train/referee.h"
+#include "train/training_common.h"
 #include "train/world_batches.h"
 #include "worker/models/stylegan2_discriminator.h"
 #include "worker/models/stylegan2_generator.h"
@@ -59,17 +60,6 @@ at::Tensor RunGenerator(GeneratorImpl& g, const at::Tensor& z, at::Generator& ge
   args.modconv = models::stylegan2::ModConvImpl::kShared;
   args.memory_format = memory_format;
   return g.synthesis->forward(ws, args);  // [B, 3, R, R]
-}
-
-std::map<std::string, at::Tensor> TensorsOf(const torch::nn::Module& module) {
-  std::map<std::string, at::Tensor> out;
-  for (const auto& item : module.named_parameters()) {
-    out[item.key()] = item.value().detach().to(at::kFloat).contiguous().clone();
-  }
-  for (const auto& item : module.named_buffers()) {
-    out[item.key()] = item.value().detach().to(at::kFloat).contiguous().clone();
-  }
-  return out;
 }
 
 double MeanOf(const at::Tensor& t) { return t.mean().item<double>(); }
@@ -364,15 +354,15 @@ Status Stylegan2Trainer::Save(const std::string& dir) const {
   std::map<std::string, std::string> g_metadata = metadata;
   g_metadata["network"] = "G_ema";
   g_metadata["config"] = models::Describe(state_->g_ema->config());
-  CG_RETURN_IF_ERROR(
-      weights::SaveSafetensors((std::filesystem::path(dir) / kStylegan2GeneratorFile).string(),
-                               TensorsOf(*state_->g_ema), g_metadata));
+  CG_RETURN_IF_ERROR(weights::SaveSafetensors(
+      (std::filesystem::path(dir) / kStylegan2GeneratorFile).string(),
+      ParameterAndBufferTensors(*state_->g_ema, /*half=*/false), g_metadata));
   std::map<std::string, std::string> d_metadata = metadata;
   d_metadata["network"] = "D";
   d_metadata["config"] = models::Describe(state_->d->config());
   return weights::SaveSafetensors(
-      (std::filesystem::path(dir) / kStylegan2DiscriminatorFile).string(), TensorsOf(*state_->d),
-      d_metadata);
+      (std::filesystem::path(dir) / kStylegan2DiscriminatorFile).string(),
+      ParameterAndBufferTensors(*state_->d, /*half=*/false), d_metadata);
 }
 
 Status WriteStylegan2SampleGrid(Stylegan2Trainer& trainer, const std::string& path, uint64_t seed) {
