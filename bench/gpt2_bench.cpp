@@ -66,6 +66,12 @@ double LayerWeights(const Gpt2Config& c) {
   return width * (3 * width) + width * width + 2 * width * static_cast<double>(c.n_inner);
 }
 
+// Weights of the LM head (the tied token embedding, [vocab, width]): read once per step, one
+// multiply-add per weight for the step's last position.
+double HeadWeights(const Gpt2Config& c) {
+  return static_cast<double>(c.n_embd) * static_cast<double>(c.vocab_size);
+}
+
 // Multiply-adds x 2 of `tokens` new positions through the blocks when `past` positions are cached
 // before them (projections, MLP, and attention's two products over the visible positions).
 double BodyFlops(const Gpt2Config& c, int64_t past, int64_t tokens) {
@@ -80,7 +86,7 @@ double BodyFlops(const Gpt2Config& c, int64_t past, int64_t tokens) {
 // One caption's matrix work: with the cache the context once, then one token per step; without
 // it every step reruns the whole sequence. The LM head runs on the last position of each step.
 double CaptionFlops(const Gpt2Config& c, bool cache) {
-  double flops = static_cast<double>(kNewTokens) * 2 * c.n_embd * c.vocab_size;
+  double flops = static_cast<double>(kNewTokens) * 2 * HeadWeights(c);
   if (cache) {
     flops += BodyFlops(c, 0, kContext);
     for (int64_t i = 1; i < kNewTokens; ++i) flops += BodyFlops(c, kContext + i - 1, 1);
@@ -98,9 +104,8 @@ double CachedBatchFloorSeconds(const Gpt2Config& c, int64_t batch, double peak_g
                                double bandwidth_gbps) {
   const double rows = static_cast<double>(batch);
   const double width = static_cast<double>(c.n_embd);
-  const double head_flops = 2 * width * static_cast<double>(c.vocab_size);
-  const double weight_bytes =
-      4 * (c.n_layer * LayerWeights(c) + width * static_cast<double>(c.vocab_size));
+  const double head_flops = 2 * HeadWeights(c);
+  const double weight_bytes = 4 * (c.n_layer * LayerWeights(c) + HeadWeights(c));
   double seconds = rows * (BodyFlops(c, 0, kContext) + head_flops) / (peak_gflops * 1e9);
   for (int64_t i = 1; i < kNewTokens; ++i) {
     const int64_t past = kContext + i - 1;

@@ -445,9 +445,7 @@ int main(int argc, char** argv) {
           std::printf(" - |");
           continue;
         }
-        double sum = 0;
-        for (double v : it->second) sum += v;
-        std::printf(" %.2f |", sum / static_cast<double>(it->second.size()));
+        std::printf(" %.2f |", MeanSd(it->second).mean);
       }
       std::printf("\n");
     }
