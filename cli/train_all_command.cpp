@@ -13,7 +13,7 @@
 #include "train/clip_trainer.h"
 #include "train/gpt2_trainer.h"
 #include "train/referee.h"
-#include "train/stylegan2_trainer.h"
+#include "train/stylegan2_run.h"
 
 namespace clipglass::cli {
 namespace {

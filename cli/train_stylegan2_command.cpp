@@ -1,5 +1,5 @@
 // `clipglass train stylegan2 --out DIR [--steps N] [--batch B] [--seed S] [--lr LR]
-// [--threads T]`: adversarial training of the demo world's tiny StyleGAN2 G + D
+// [--threads T] [--device D]`: adversarial training of the demo world's tiny StyleGAN2 G + D
 // (docs/training/stylegan2.md). Writes stylegan2_G.safetensors (G_ema), stylegan2_D.safetensors,
 // stylegan2_samples.png and stylegan2_metrics.json into DIR. The defaults are the shipped run.
 #include <cstdio>
@@ -8,7 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/train_commands.h"
-#include "train/stylegan2_trainer.h"
+#include "train/stylegan2_run.h"
 
 namespace clipglass::cli {
 
@@ -27,6 +27,9 @@ void AddTrainStylegan2Command(CLI::App& train) {
       ->capture_default_str();
   sub->add_option("--lr", options->lr, "Adam learning rate of G and D")->capture_default_str();
   sub->add_option("--threads", options->threads, "CPU threads (0: every available core)")
+      ->capture_default_str();
+  sub->add_option("--device", options->device,
+                  "where G, D and the minibatches live: cpu or cuda:N (a LibTorch with CUDA)")
       ->capture_default_str();
   sub->add_option("--channel-base", options->channel_base,
                   "NVIDIA's channel_base (feature maps of a block = min(this / resolution, "

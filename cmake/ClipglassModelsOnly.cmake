@@ -5,7 +5,8 @@
 #     -DCMAKE_PREFIX_PATH="$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')"
 # ). fmt and nlohmann_json are used header-only: from CLIPGLASS_THIRD_PARTY_DIR/include when set
 # (deploy/gpu/prepare.sh fills one), else from the system's packages. Left out: the evaluator and
-# the caption pipeline (they need the protocol's gRPC and the tokenizers' PCRE2/ICU), PNG.
+# the caption pipeline (they need the protocol's gRPC and the tokenizers' PCRE2/ICU), PNG, and
+# the trainers of CLIP and GPT-2 (tokenizers); the StyleGAN2 trainer and the referee are in.
 
 set(CLIPGLASS_THIRD_PARTY_DIR "" CACHE PATH
     "Folder with include/fmt and include/nlohmann (header-only use in CLIPGLASS_MODELS_ONLY)")
@@ -39,4 +40,6 @@ include_directories(${PROJECT_SOURCE_DIR})
 add_subdirectory(common)
 add_subdirectory(worker/weights)
 add_subdirectory(worker/models)
+add_subdirectory(world)
+add_subdirectory(train)  # the StyleGAN2 trainer and referee (clipglass_train_core) alone
 add_subdirectory(deploy/gpu)

@@ -15,12 +15,12 @@
 #include <utility>
 #include <vector>
 
-#include "common/png_codec.h"
 #include "train/referee.h"
 #include "train/training_common.h"
 #include "train/world_batches.h"
 #include "worker/models/stylegan2_discriminator.h"
 #include "worker/models/stylegan2_generator.h"
+#include "worker/models/torch_device.h"
 #include "worker/models/torch_runtime.h"
 #include "worker/weights/state_dict.h"
 
@@ -52,7 +52,7 @@ at::Tensor RunGenerator(GeneratorImpl& g, const at::Tensor& z, at::Generator& ge
   const at::Tensor ws = g.mapping->Broadcast(w);  // ws: [B, num_ws, w_dim]
   std::vector<at::Tensor> noise;
   for (const int64_t res : g.synthesis->NoiseResolutions()) {
-    noise.push_back(at::randn({z.size(0), 1, res, res}, gen));  // [B, 1, res, res]
+    noise.push_back(at::randn({z.size(0), 1, res, res}, gen).to(z.device()));  // [B, 1, res, res]
   }
   models::stylegan2::SynthesisArgs args;
   args.noise_mode = models::NoiseMode::kRandom;
@@ -125,6 +125,7 @@ Status ValidateStylegan2TrainOptions(const Stylegan2TrainOptions& o) {
     return bad(fmt::format("heldout_fraction {} is not in [0, 1]", o.heldout_fraction));
   }
   if (o.threads < 0) return bad(fmt::format("--threads {} is negative", o.threads));
+  CG_RETURN_IF_ERROR(models::ResolveTorchDevice(o.device, "stylegan2 training").status());
   if (o.eval_images < 4 || o.eval_images % 4 != 0) {
     return bad(fmt::format("eval_images {} is not a positive multiple of 4", o.eval_images));
   }
@@ -148,7 +149,8 @@ struct Stylegan2Trainer::State {
   Discriminator d{nullptr};
   std::unique_ptr<torch::optim::Adam> g_opt;
   std::unique_ptr<torch::optim::Adam> d_opt;
-  at::Generator gen;  // latents, noise, minibatch order
+  at::Generator gen;  // latents, noise, minibatch order (drawn on the CPU, then moved)
+  c10::Device device{c10::kCPU};
 };
 
 Stylegan2Trainer::Stylegan2Trainer(const Stylegan2TrainOptions& options)
@@ -169,6 +171,10 @@ Stylegan2Trainer::Stylegan2Trainer(const Stylegan2TrainOptions& options)
     const auto src_buffers = s.g->named_buffers();
     for (auto& item : s.g_ema->named_buffers()) item.value().copy_(src_buffers[item.key()]);
   }
+  s.device = models::ResolveTorchDevice(options.device, "stylegan2 training").value();
+  s.g->to(s.device);
+  s.d->to(s.device);
+  s.g_ema->to(s.device);
   s.g->train();
   s.d->train();
   s.g_ema->eval();
@@ -210,7 +216,7 @@ Stylegan2StepStats Stylegan2Trainer::Step() {
   // G step: non-saturating loss softplus(-D(G(z))). D's weights take no gradient here.
   SetRequiresGrad(*s.d, false);
   {
-    const at::Tensor z = at::randn({batch, options_.z_dim}, s.gen);  // z: [B, z_dim]
+    const at::Tensor z = at::randn({batch, options_.z_dim}, s.gen).to(s.device);  // [B, z_dim]
     const at::Tensor fake = RunGenerator(*s.g, z, s.gen, /*track_w_avg=*/true, MemoryFormat());
     const at::Tensor logits = s.d->forward(fake, at::kFloat, MemoryFormat());  // [B, 1]
     const at::Tensor loss = at::softplus(-logits).mean();
@@ -226,7 +232,7 @@ Stylegan2StepStats Stylegan2Trainer::Step() {
     at::Tensor fake;
     {
       torch::NoGradGuard no_grad;
-      const at::Tensor z = at::randn({batch, options_.z_dim}, s.gen);
+      const at::Tensor z = at::randn({batch, options_.z_dim}, s.gen).to(s.device);
       fake = RunGenerator(*s.g, z, s.gen, /*track_w_avg=*/false, MemoryFormat());
     }
     const int64_t heldout = std::llround(static_cast<double>(batch) * options_.heldout_fraction);
@@ -246,7 +252,8 @@ Stylegan2StepStats Stylegan2Trainer::Step() {
       next_heldout_index_ += heldout;
     }
     const at::Tensor order = at::randperm(batch, s.gen);
-    at::Tensor real = (at::cat(parts, 0).index_select(0, order) * 2.0 - 1.0).contiguous();
+    at::Tensor real =
+        (at::cat(parts, 0).index_select(0, order).to(s.device) * 2.0 - 1.0).contiguous();
     const bool do_r1 = options_.r1_interval > 0 && options_.r1_gamma > 0.0 &&
                        steps_done_ % options_.r1_interval == 0;
     if (do_r1) real.requires_grad_(true);
@@ -298,7 +305,8 @@ at::Tensor Stylegan2Trainer::SampleEma(const at::Tensor& z) {
   models::stylegan2::SynthesisArgs args;
   args.noise_mode = models::NoiseMode::kConst;
   args.modconv = models::stylegan2::ModConvImpl::kShared;
-  return state_->g_ema->forward(z, /*psi=*/1.0, std::nullopt, args);  // [B, 3, R, R]
+  return state_->g_ema->forward(z.to(state_->device), /*psi=*/1.0, std::nullopt, args)
+      .to(at::kCPU);  // [B, 3, R, R]
 }
 
 Stylegan2Scores Stylegan2Trainer::Score(int64_t count, uint64_t seed) {
@@ -311,7 +319,8 @@ Stylegan2Scores Stylegan2Trainer::Score(int64_t count, uint64_t seed) {
   auto logits_of = [&](const at::Tensor& images) {
     std::vector<at::Tensor> out;
     for (int64_t i = 0; i < images.size(0); i += 64) {
-      out.push_back(s.d->forward(images.narrow(0, i, std::min<int64_t>(64, images.size(0) - i))));
+      const int64_t n = std::min<int64_t>(64, images.size(0) - i);
+      out.push_back(s.d->forward(images.narrow(0, i, n).to(s.device)).to(at::kCPU));
     }
     return at::cat(out, 0).flatten();  // [count]
   };
@@ -365,161 +374,97 @@ Status Stylegan2Trainer::Save(const std::string& dir) const {
       ParameterAndBufferTensors(*state_->d, /*half=*/false), d_metadata);
 }
 
-Status WriteStylegan2SampleGrid(Stylegan2Trainer& trainer, const std::string& path, uint64_t seed) {
-  constexpr int64_t kRows = 8;
-  constexpr int64_t kScale = 2;
-  constexpr int64_t kGap = 2;
-  at::Generator gen = at::detail::createCPUGenerator(seed);
-  const int64_t z_dim = trainer.ema().config().z_dim;
-  const at::Tensor images = trainer.SampleEma(at::randn({kRows * kRows, z_dim}, gen));
-  const at::Tensor bytes = ((images.clamp(-1.0, 1.0) + 1.0) * 127.5)
-                               .round()
-                               .to(at::kByte)
-                               .permute({0, 2, 3, 1})
-                               .contiguous();  // [64, R, R, 3]
-  const int64_t side = images.size(2) * kScale;
-  RgbImage grid;
-  grid.width = kRows * side + (kRows + 1) * kGap;
-  grid.height = grid.width;
-  grid.rgb.assign(static_cast<size_t>(grid.width * grid.height * 3), 255);
-  const int64_t r = images.size(2);
-  const uint8_t* src = bytes.data_ptr<uint8_t>();
-  for (int64_t k = 0; k < kRows * kRows; ++k) {
-    const int64_t x0 = kGap + (k % kRows) * (side + kGap);
-    const int64_t y0 = kGap + (k / kRows) * (side + kGap);
-    for (int64_t y = 0; y < side; ++y) {
-      for (int64_t x = 0; x < side; ++x) {
-        const uint8_t* p = src + ((k * r + y / kScale) * r + x / kScale) * 3;
-        uint8_t* q = grid.rgb.data() + ((y0 + y) * grid.width + x0 + x) * 3;
-        q[0] = p[0];
-        q[1] = p[1];
-        q[2] = p[2];
-      }
+StatusOr<double> TrainStylegan2Steps(Stylegan2Trainer& trainer, int64_t steps, double max_seconds,
+                                     int64_t log_every, int64_t batch, std::FILE* log) {
+  using Clock = std::chrono::steady_clock;
+  const Clock::time_point start = Clock::now();
+  Clock::time_point window_start = start;
+  double d_sum = 0.0, g_sum = 0.0, real_sum = 0.0, fake_sum = 0.0, last_r1 = 0.0;
+  int64_t window = 0;
+  const int64_t last = trainer.steps_done() + steps;
+  while (trainer.steps_done() < last) {
+    const Stylegan2StepStats stats = trainer.Step();
+    if (!std::isfinite(stats.d_loss) || !std::isfinite(stats.g_loss)) {
+      return InternalError(
+          fmt::format("stylegan2 training: step {}: loss is not finite (D {}, G {})", stats.step,
+                      stats.d_loss, stats.g_loss));
     }
+    d_sum += stats.d_loss;
+    g_sum += stats.g_loss;
+    real_sum += stats.real_logit;
+    fake_sum += stats.fake_logit;
+    if (stats.r1 >= 0.0) last_r1 = stats.r1;
+    ++window;
+    const Clock::time_point now = Clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    const bool out_of_time = max_seconds > 0.0 && elapsed >= max_seconds;
+    if (log_every > 0 && (stats.step % log_every == 0 || stats.step == last || out_of_time)) {
+      const double seconds = std::chrono::duration<double>(now - window_start).count();
+      std::fprintf(log,
+                   "step %6lld  D %.4f  G %.4f  R1 %.4f  D(real) %+.3f  D(fake) %+.3f  "
+                   "img/s %.1f  elapsed %.0fs\n",
+                   static_cast<long long>(stats.step), d_sum / window, g_sum / window, last_r1,
+                   real_sum / window, fake_sum / window,
+                   static_cast<double>(window * batch) / std::max(seconds, 1e-9), elapsed);
+      std::fflush(log);
+      d_sum = g_sum = real_sum = fake_sum = 0.0;
+      window = 0;
+      window_start = now;
+    }
+    if (out_of_time) break;
   }
-  CG_ASSIGN_OR_RETURN(std::string png, EncodePng(grid));
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file.write(png.data(), static_cast<std::streamsize>(png.size()));
-  if (!file) return InternalError(path + ": cannot write the sample grid");
-  return Status::Ok();
+  return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-Status TrainStylegan2(const Stylegan2TrainOptions& options, const std::string& out_dir,
-                      std::FILE* log) {
-  CG_RETURN_IF_ERROR(ValidateStylegan2TrainOptions(options));
-  const int threads = models::ConfigureTorchThreads(options.threads);
-  try {
-    Stylegan2Trainer trainer(options);
-    int64_t g_params = 0;
-    int64_t d_params = 0;
-    for (const at::Tensor& p : trainer.generator().parameters()) g_params += p.numel();
-    for (const at::Tensor& p : trainer.discriminator().parameters()) d_params += p.numel();
-    std::fprintf(log, "stylegan2: %s (%lld parameters)\n",
-                 models::Describe(trainer.ema().config()).c_str(),
-                 static_cast<long long>(g_params));
-    std::fprintf(log, "stylegan2: %s (%lld parameters)\n",
-                 models::Describe(trainer.discriminator().config()).c_str(),
-                 static_cast<long long>(d_params));
+Status WriteStylegan2Metrics(Stylegan2Trainer& trainer, const Stylegan2TrainOptions& options,
+                             double train_seconds, int threads, const std::string& out_dir,
+                             std::FILE* log) {
+  const Stylegan2Scores scores = trainer.Score(options.eval_images, options.seed + 2);
+  std::fprintf(log,
+               "D mean logit: held-out renders %+.3f, train renders %+.3f, G_ema samples "
+               "%+.3f, uniform noise %+.3f, flat grey %+.3f; P(D(held-out) > D(noise)) = "
+               "%.3f\n",
+               scores.heldout_real, scores.train_real, scores.ema_samples, scores.noise,
+               scores.flat_grey, scores.real_above_noise);
+  nlohmann::json metrics = {
+      {"steps", trainer.steps_done()},
+      {"batch", options.batch},
+      {"seed", options.seed},
+      {"threads", threads},
+      {"device", options.device},
+      {"train_seconds", train_seconds},
+      {"eval_images", options.eval_images},
+      {"d_mean_logit",
+       {{"heldout_real", scores.heldout_real},
+        {"train_real", scores.train_real},
+        {"ema_samples", scores.ema_samples},
+        {"uniform_noise", scores.noise},
+        {"flat_grey", scores.flat_grey}}},
+      {"p_heldout_real_above_noise", scores.real_above_noise},
+  };
+  if (!options.referee_path.empty()) {
+    CG_ASSIGN_OR_RETURN(std::unique_ptr<Referee> referee, Referee::Load(options.referee_path));
+    at::Generator gen = at::detail::createCPUGenerator(options.seed + 3);
+    const Stylegan2RefereeStats judged =
+        JudgeWithReferee(*referee, trainer.SampleEma(at::randn({1024, options.z_dim}, gen)));
     std::fprintf(log,
-                 "stylegan2: %lld steps, batch %lld, lr %g, R1 gamma %g every %lld, seed %llu, "
-                 "%d thread(s)\n",
-                 static_cast<long long>(options.steps), static_cast<long long>(options.batch),
-                 options.lr, options.r1_gamma, static_cast<long long>(options.r1_interval),
-                 static_cast<unsigned long long>(options.seed), threads);
-    std::fflush(log);
-
-    using Clock = std::chrono::steady_clock;
-    const Clock::time_point start = Clock::now();
-    Clock::time_point window_start = start;
-    double d_sum = 0.0, g_sum = 0.0, real_sum = 0.0, fake_sum = 0.0, last_r1 = 0.0;
-    int64_t window = 0;
-    for (int64_t i = 0; i < options.steps; ++i) {
-      const Stylegan2StepStats stats = trainer.Step();
-      if (!std::isfinite(stats.d_loss) || !std::isfinite(stats.g_loss)) {
-        return InternalError(
-            fmt::format("stylegan2 training: step {}: loss is not finite (D {}, "
-                        "G {})",
-                        stats.step, stats.d_loss, stats.g_loss));
-      }
-      d_sum += stats.d_loss;
-      g_sum += stats.g_loss;
-      real_sum += stats.real_logit;
-      fake_sum += stats.fake_logit;
-      if (stats.r1 >= 0.0) last_r1 = stats.r1;
-      ++window;
-      if (options.log_every > 0 &&
-          (stats.step % options.log_every == 0 || stats.step == options.steps)) {
-        const Clock::time_point now = Clock::now();
-        const double seconds = std::chrono::duration<double>(now - window_start).count();
-        std::fprintf(log,
-                     "step %6lld  D %.4f  G %.4f  R1 %.4f  D(real) %+.3f  D(fake) %+.3f  "
-                     "img/s %.1f  elapsed %.0fs\n",
-                     static_cast<long long>(stats.step), d_sum / window, g_sum / window, last_r1,
-                     real_sum / window, fake_sum / window,
-                     static_cast<double>(window * options.batch) / std::max(seconds, 1e-9),
-                     std::chrono::duration<double>(now - start).count());
-        std::fflush(log);
-        d_sum = g_sum = real_sum = fake_sum = 0.0;
-        window = 0;
-        window_start = now;
-      }
-    }
-    const double train_seconds = std::chrono::duration<double>(Clock::now() - start).count();
-
-    CG_RETURN_IF_ERROR(trainer.Save(out_dir));
-    const std::filesystem::path dir(out_dir);
-    CG_RETURN_IF_ERROR(WriteStylegan2SampleGrid(trainer, (dir / kStylegan2SamplesFile).string(),
-                                                options.seed + 1));
-    const Stylegan2Scores scores = trainer.Score(options.eval_images, options.seed + 2);
-    std::fprintf(log,
-                 "D mean logit: held-out renders %+.3f, train renders %+.3f, G_ema samples "
-                 "%+.3f, uniform noise %+.3f, flat grey %+.3f; P(D(held-out) > D(noise)) = "
-                 "%.3f\n",
-                 scores.heldout_real, scores.train_real, scores.ema_samples, scores.noise,
-                 scores.flat_grey, scores.real_above_noise);
-    nlohmann::json metrics = {
-        {"steps", options.steps},
-        {"batch", options.batch},
-        {"seed", options.seed},
-        {"threads", threads},
-        {"train_seconds", train_seconds},
-        {"eval_images", options.eval_images},
-        {"d_mean_logit",
-         {{"heldout_real", scores.heldout_real},
-          {"train_real", scores.train_real},
-          {"ema_samples", scores.ema_samples},
-          {"uniform_noise", scores.noise},
-          {"flat_grey", scores.flat_grey}}},
-        {"p_heldout_real_above_noise", scores.real_above_noise},
-    };
-    if (!options.referee_path.empty()) {
-      CG_ASSIGN_OR_RETURN(std::unique_ptr<Referee> referee, Referee::Load(options.referee_path));
-      at::Generator gen = at::detail::createCPUGenerator(options.seed + 3);
-      const Stylegan2RefereeStats judged =
-          JudgeWithReferee(*referee, trainer.SampleEma(at::randn({1024, options.z_dim}, gen)));
-      std::fprintf(log,
-                   "referee on %lld G_ema samples: clean (min confidence >= 0.9) %.3f, >= 0.5 "
-                   "%.3f, mean min confidence %.3f, %lld distinct combinations (%lld clean)\n",
-                   static_cast<long long>(judged.count), judged.clean, judged.half_confident,
-                   judged.mean_min_confidence, static_cast<long long>(judged.distinct),
-                   static_cast<long long>(judged.distinct_clean));
-      metrics["referee"] = {{"samples", judged.count},
-                            {"clean", judged.clean},
-                            {"half_confident", judged.half_confident},
-                            {"mean_min_confidence", judged.mean_min_confidence},
-                            {"distinct_combinations", judged.distinct},
-                            {"distinct_clean_combinations", judged.distinct_clean}};
-    }
-    std::ofstream file(dir / kStylegan2MetricsFile, std::ios::trunc);
-    file << metrics.dump(2) << "\n";
-    if (!file) return InternalError((dir / kStylegan2MetricsFile).string() + ": cannot write");
-    std::fprintf(log, "wrote %s, %s, %s, %s in %s (training %.0f s)\n", kStylegan2GeneratorFile,
-                 kStylegan2DiscriminatorFile, kStylegan2SamplesFile, kStylegan2MetricsFile,
-                 out_dir.c_str(), train_seconds);
-    return Status::Ok();
-  } catch (const c10::Error& e) {
-    return InternalError(fmt::format("stylegan2 training: {}", e.what_without_backtrace()));
+                 "referee on %lld G_ema samples: clean (min confidence >= 0.9) %.3f, >= 0.5 "
+                 "%.3f, mean min confidence %.3f, %lld distinct combinations (%lld clean)\n",
+                 static_cast<long long>(judged.count), judged.clean, judged.half_confident,
+                 judged.mean_min_confidence, static_cast<long long>(judged.distinct),
+                 static_cast<long long>(judged.distinct_clean));
+    metrics["referee"] = {{"samples", judged.count},
+                          {"clean", judged.clean},
+                          {"half_confident", judged.half_confident},
+                          {"mean_min_confidence", judged.mean_min_confidence},
+                          {"distinct_combinations", judged.distinct},
+                          {"distinct_clean_combinations", judged.distinct_clean}};
   }
+  const std::filesystem::path path = std::filesystem::path(out_dir) / kStylegan2MetricsFile;
+  std::ofstream file(path, std::ios::trunc);
+  file << metrics.dump(2) << "\n";
+  if (!file) return InternalError(path.string() + ": cannot write");
+  return Status::Ok();
 }
 
 }  // namespace clipglass::train

@@ -68,7 +68,10 @@ struct Stylegan2TrainOptions {
   bool channels_last = false;
 
   uint64_t seed = 1;
-  int threads = 1;            // LibTorch/OpenBLAS threads (0: every core)
+  int threads = 1;  // LibTorch/OpenBLAS threads (0: every core)
+  // Where G, D and the minibatches live: "cpu" or "cuda[:N]". Initialisation, latents, noise and
+  // data are drawn on the CPU either way, so a run starts from the same networks on any device.
+  std::string device = "cpu";
   int64_t log_every = 50;     // progress line every N steps (0: never)
   int64_t eval_images = 256;  // per kind of image in the final D scores
   // A referee (train/referee.h) that judges 1024 G_ema samples at the end; empty: none.
@@ -137,7 +140,7 @@ class Stylegan2Trainer {
   models::stylegan2::DiscriminatorImpl& discriminator();
 
   // G_ema(z) as the evaluator runs it (const noise, no truncation), without gradients:
-  // z [B, z_dim] -> img [B, 3, R, R] float32, roughly in [-1, 1].
+  // z [B, z_dim] -> img [B, 3, R, R] float32 on the CPU, roughly in [-1, 1].
   at::Tensor SampleEma(const at::Tensor& z);
 
   // D scores on `count` images of each kind (count a multiple of 4), from `seed`.
@@ -158,12 +161,18 @@ class Stylegan2Trainer {
   uint64_t next_heldout_index_ = 0;
 };
 
-// 8 x 8 grid PNG of G_ema samples (z from `seed`), each upscaled 2x, 2 px gaps.
-Status WriteStylegan2SampleGrid(Stylegan2Trainer& trainer, const std::string& path, uint64_t seed);
+// Runs `steps` more training steps, or fewer when `max_seconds` > 0 and that much time has passed
+// (the step under way finishes), printing a progress line every `log_every` steps (0: never) and
+// at the last. `batch` is the options' batch (for images/s). Fails on a non-finite loss. Returns
+// the seconds spent.
+StatusOr<double> TrainStylegan2Steps(Stylegan2Trainer& trainer, int64_t steps, double max_seconds,
+                                     int64_t log_every, int64_t batch, std::FILE* log);
 
-// The whole run: trains options.steps steps printing progress to `log`, then writes the weights,
-// the sample grid and the scores (JSON) into `out_dir`.
-Status TrainStylegan2(const Stylegan2TrainOptions& options, const std::string& out_dir,
-                      std::FILE* log);
+// The end-of-run judgement: D's scores on renders, samples and junk, and, when
+// options.referee_path is set, the referee's reading of 1024 G_ema samples; printed to `log` and
+// written as kStylegan2MetricsFile into `out_dir` (which must exist).
+Status WriteStylegan2Metrics(Stylegan2Trainer& trainer, const Stylegan2TrainOptions& options,
+                             double train_seconds, int threads, const std::string& out_dir,
+                             std::FILE* log);
 
 }  // namespace clipglass::train

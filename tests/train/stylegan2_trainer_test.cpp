@@ -1,17 +1,22 @@
 // The tiny StyleGAN2 trainer: the autograd path of the modulated convolution computes the same
 // function and gradients as the inference kernels; a few-step training has finite losses and
-// moves G's weights; the written files load through the real loader and reproduce G_ema.
+// moves G's weights; the written files load through the real loader and reproduce G_ema; the step
+// loop counts on and stops at its time limit; the metrics file records steps done and device.
 #include "train/stylegan2_trainer.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "train/referee.h"
+#include "train/stylegan2_run.h"
 #include "worker/models/stylegan2.h"
 #include "worker/models/stylegan2_discriminator.h"
 #include "worker/models/stylegan2_generator.h"
@@ -117,7 +122,54 @@ TEST_F(Stylegan2TrainerTest, RejectsBadOptionsNamingTheField) {
   o = TinyOptions();
   o.resolution = 24;
   EXPECT_FALSE(ValidateStylegan2TrainOptions(o).ok());
+  o = TinyOptions();
+  o.device = "gpu";
+  const Status device = ValidateStylegan2TrainOptions(o);
+  EXPECT_NE(device.message().find("stylegan2 training: unknown device 'gpu'"), std::string::npos)
+      << device.message();
   EXPECT_TRUE(ValidateStylegan2TrainOptions(TinyOptions()).ok());
+}
+
+// The step loop counts from where the trainer is, stops after the step under way once its time
+// limit has passed, and logs each window and the last step.
+TEST_F(Stylegan2TrainerTest, StepLoopCountsOnAndStopsAtItsTimeLimit) {
+  Stylegan2Trainer trainer(TinyOptions());
+  testing::internal::CaptureStdout();
+  ASSERT_TRUE(TrainStylegan2Steps(trainer, 3, /*max_seconds=*/0.0, 2, 8, stdout).ok());
+  EXPECT_EQ(trainer.steps_done(), 3);
+  ASSERT_TRUE(TrainStylegan2Steps(trainer, 2, 0.0, 2, 8, stdout).ok());
+  EXPECT_EQ(trainer.steps_done(), 5);
+  // Any step takes longer than a nanosecond: one step, then the limit ends the loop.
+  const StatusOr<double> seconds = TrainStylegan2Steps(trainer, 100, 1e-9, 0, 8, stdout);
+  const std::string log = testing::internal::GetCapturedStdout();
+  ASSERT_TRUE(seconds.ok());
+  EXPECT_GT(*seconds, 0.0);
+  EXPECT_EQ(trainer.steps_done(), 6);
+  EXPECT_NE(log.find("step      2 "), std::string::npos) << log;
+  EXPECT_NE(log.find("step      3 "), std::string::npos) << log;  // the first call's last step
+  EXPECT_NE(log.find("step      5 "), std::string::npos) << log;
+  EXPECT_EQ(log.find("step      6 "), std::string::npos) << log;  // log_every 0: silent
+}
+
+// The metrics file records the steps actually done and the device, beside D's scores.
+TEST_F(Stylegan2TrainerTest, MetricsFileRecordsStepsDoneAndDevice) {
+  Stylegan2TrainOptions options = TinyOptions();
+  options.steps = 1000;  // the configured count; the run below stops after 2
+  Stylegan2Trainer trainer(options);
+  ASSERT_TRUE(TrainStylegan2Steps(trainer, 2, 0.0, 0, options.batch, stdout).ok());
+  const std::string dir = TempDir("metrics");
+  std::filesystem::create_directories(dir);
+  std::FILE* sink = std::tmpfile();
+  ASSERT_TRUE(WriteStylegan2Metrics(trainer, options, 1.5, 1, dir, sink).ok());
+  std::fclose(sink);
+  std::ifstream file(std::filesystem::path(dir) / kStylegan2MetricsFile);
+  const nlohmann::json metrics = nlohmann::json::parse(file);
+  EXPECT_EQ(metrics.at("steps").get<int64_t>(), 2);
+  EXPECT_EQ(metrics.at("device").get<std::string>(), "cpu");
+  EXPECT_EQ(metrics.at("train_seconds").get<double>(), 1.5);
+  EXPECT_TRUE(std::isfinite(metrics.at("d_mean_logit").at("heldout_real").get<double>()));
+  EXPECT_FALSE(metrics.contains("referee"));  // no referee_path
+  std::filesystem::remove_all(dir);
 }
 
 // A few steps: finite losses, R1 computed, G's and D's weights move, the EMA follows G but is not

@@ -1,9 +1,9 @@
 #include "worker/evaluator/model_evaluator_options.h"
 
 #include <ATen/Context.h>
-#include <c10/core/DeviceType.h>
-#include <c10/util/Exception.h>
 #include <spdlog/spdlog.h>
+
+#include "worker/models/torch_device.h"
 
 namespace clipglass::worker {
 
@@ -34,27 +34,8 @@ StatusOr<ComputeSettings> ResolveComputeSettings(const ModelEvaluatorOptions& op
   }
   settings.micro_batch = options.micro_batch;
   settings.memory_budget_bytes = options.memory_budget_bytes;
-  try {
-    settings.device = c10::Device(options.device);
-  } catch (const c10::Error&) {
-    return InvalidArgumentError("model evaluator: unknown device '" + options.device +
-                                "' (cpu or cuda:N)");
-  }
-  if (settings.device.is_cuda()) {
-    if (!at::hasCUDA()) {
-      return FailedPreconditionError("model evaluator: device " + options.device +
-                                     " asked for, but this LibTorch build has no CUDA");
-    }
-    const int64_t index = settings.device.has_index() ? settings.device.index() : 0;
-    if (index >= static_cast<int64_t>(at::getNumGPUs())) {
-      return FailedPreconditionError("model evaluator: no device " + options.device + " (" +
-                                     std::to_string(at::getNumGPUs()) + " GPUs visible)");
-    }
-    settings.device = c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(index));
-  } else if (!settings.device.is_cpu()) {
-    return InvalidArgumentError("model evaluator: unsupported device '" + options.device +
-                                "' (cpu or cuda:N)");
-  }
+  CG_ASSIGN_OR_RETURN(settings.device,
+                      models::ResolveTorchDevice(options.device, "model evaluator"));
   switch (options.dtype) {
     case EvalDtype::kFloat32:
       settings.dtype = at::kFloat;
