@@ -53,7 +53,7 @@ ClipLinearImpl::ClipLinearImpl(int64_t in_features, int64_t out_features) {
 }
 
 at::Tensor ClipLinearImpl::forward(const at::Tensor& x) {
-  return at::linear(x, weight, bias);  // [..., in] -> [..., out]
+  return Linear(*packed, x, weight, WeightLayout::kOutIn, bias);  // [..., in] -> [..., out]
 }
 
 ClipPatchEmbedImpl::ClipPatchEmbedImpl(int64_t width, int64_t patch_size) : patch_size(patch_size) {
@@ -71,7 +71,8 @@ at::Tensor ClipPatchEmbedImpl::forward(const at::Tensor& images) {
   const at::Tensor patches =
       images.reshape({n, 3, gh, p, gw, p}).permute({0, 2, 4, 1, 3, 5}).reshape({n * gh * gw, -1});
   // out: [N * Gh * Gw, W] -> [N, Gh * Gw, W] (token = row * Gw + column, as conv1's flatten)
-  return at::mm(patches, weight.reshape({width, -1}).t()).view({n, gh * gw, width});
+  return Linear(*packed, patches, weight.reshape({width, -1}), WeightLayout::kOutIn, at::Tensor())
+      .view({n, gh * gw, width});
 }
 
 ClipEmbeddingImpl::ClipEmbeddingImpl(int64_t vocab_size, int64_t width) {
@@ -93,9 +94,10 @@ at::Tensor ClipAttentionImpl::forward(const at::Tensor& x, const at::Tensor& mas
   const int64_t len = x.size(1);
   const int64_t head_dim = width / heads;
   // qkv: [N, L, 3W] -> [3, N, H, L, Dh]
-  const at::Tensor qkv = at::linear(x, in_proj_weight, in_proj_bias)
-                             .view({n, len, 3, heads, head_dim})
-                             .permute({2, 0, 3, 1, 4});
+  const at::Tensor qkv =
+      Linear(*in_proj_packed, x, in_proj_weight, WeightLayout::kOutIn, in_proj_bias)
+          .view({n, len, 3, heads, head_dim})
+          .permute({2, 0, 3, 1, 4});
   // q, k, v: [N * H, L, Dh]; q scaled by Dh^-1/2 before the product, as torch's MHA does.
   const at::Tensor q =
       qkv[0].reshape({n * heads, len, head_dim}).div_(std::sqrt(static_cast<double>(head_dim)));
@@ -174,8 +176,8 @@ at::Tensor ClipVisionImpl::forward(const at::Tensor& images) {
   const at::Tensor cls = class_embedding.view({1, 1, width}).expand({n, 1, width});  // [N, 1, W]
   at::Tensor x = at::cat({cls, patches}, 1).add_(positional_embedding);              // x: [N, T, W]
   x = transformer(ln_pre(x), at::Tensor());                                          // x: [N, T, W]
-  const at::Tensor pooled = ln_post(x.select(1, 0));  // pooled: [N, W]
-  return at::mm(pooled, proj);                        // [N, E]
+  const at::Tensor pooled = ln_post(x.select(1, 0));                              // pooled: [N, W]
+  return Linear(*proj_packed, pooled, proj, WeightLayout::kInOut, at::Tensor());  // [N, E]
 }
 
 ClipImpl::ClipImpl(const ClipConfig& config) : config(config) {
@@ -211,7 +213,8 @@ at::Tensor ClipImpl::EncodeText(const at::Tensor& tokens) {
   const at::Tensor rows = at::arange(m, eot.options()).mul_(len).add_(eot);
   // LayerNorm is per token, so normalising only the pooled tokens gives the same features.
   const at::Tensor pooled = ln_final(x.reshape({m * len, -1}).index_select(0, rows));  // [M, Wt]
-  return at::mm(pooled, text_projection);                                              // [M, E]
+  return Linear(*text_projection_packed, pooled, text_projection, WeightLayout::kInOut,
+                at::Tensor());  // [M, E]
 }
 
 }  // namespace clipglass::models

@@ -21,6 +21,7 @@
 #include <memory>
 
 #include "worker/models/clip_config.h"
+#include "worker/models/packed_linear.h"
 
 namespace clipglass::models {
 
@@ -45,6 +46,9 @@ struct ClipLinearImpl : torch::nn::Module {
 
   at::Tensor weight;
   at::Tensor bias;
+  // Inference products pre-packed by oneDNN: a row's bits do not depend on its batch (training,
+  // with autograd recording, takes LibTorch's differentiable ops).
+  std::shared_ptr<PackedLinear> packed = std::make_shared<PackedLinear>();
 };
 TORCH_MODULE(ClipLinear);
 
@@ -57,6 +61,7 @@ struct ClipPatchEmbedImpl : torch::nn::Module {
 
   int64_t patch_size;
   at::Tensor weight;
+  std::shared_ptr<PackedLinear> packed = std::make_shared<PackedLinear>();  // as ClipLinear's
 };
 TORCH_MODULE(ClipPatchEmbed);
 
@@ -80,6 +85,7 @@ struct ClipAttentionImpl : torch::nn::Module {
   int64_t heads;
   at::Tensor in_proj_weight;
   at::Tensor in_proj_bias;
+  std::shared_ptr<PackedLinear> in_proj_packed = std::make_shared<PackedLinear>();
   ClipLinear out_proj{nullptr};
 };
 TORCH_MODULE(ClipAttention);
@@ -131,6 +137,7 @@ struct ClipVisionImpl : torch::nn::Module {
   ClipTransformer transformer{nullptr};
   ClipLayerNorm ln_post{nullptr};
   at::Tensor proj;
+  std::shared_ptr<PackedLinear> proj_packed = std::make_shared<PackedLinear>();
 };
 TORCH_MODULE(ClipVision);
 
@@ -159,6 +166,7 @@ struct ClipImpl : torch::nn::Module {
   ClipTransformer transformer{nullptr};
   ClipLayerNorm ln_final{nullptr};
   at::Tensor text_projection;
+  std::shared_ptr<PackedLinear> text_projection_packed = std::make_shared<PackedLinear>();
   at::Tensor logit_scale;
 };
 TORCH_MODULE(Clip);

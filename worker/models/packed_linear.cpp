@@ -1,9 +1,12 @@
 #include "worker/models/packed_linear.h"
 
+#include <ATen/Parallel.h>
 #include <c10/core/GradMode.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -44,6 +47,12 @@ dnnl::memory::desc RowMajor(int64_t rows, int64_t cols) {
                             dnnl::memory::format_tag::ab);
 }
 
+// [rows, cols] inside a row-major matrix whose rows are `stride` floats apart.
+dnnl::memory::desc Strided(int64_t rows, int64_t cols, int64_t stride) {
+  return dnnl::memory::desc({rows, cols}, dnnl::memory::data_type::f32,
+                            dnnl::memory::dims{stride, 1});
+}
+
 }  // namespace
 
 struct PackedLinear::Packed {
@@ -57,14 +66,22 @@ struct PackedLinear::Packed {
   bool has_bias = false;  // part of the primitive: each call site passes a bias always or never
   Epilogue epilogue = Epilogue::kNone;  // part of the primitive, as the bias
 
-  dnnl::memory::desc weights_desc;  // the blocked layout oneDNN chose
-  dnnl::memory weights;             // the packed copy (owned by oneDNN)
+  // Output columns [first, first + width), packed on their own and multiplied by one thread.
+  struct Slice {
+    int64_t first = 0;
+    int64_t width = 0;
+    dnnl::memory::desc weights_desc;          // the blocked layout oneDNN chose
+    dnnl::memory weights;                     // the packed copy (owned by oneDNN)
+    std::map<int64_t, dnnl::matmul> by_rows;  // GUARDED_BY(mutex): one primitive per row count
+  };
+  std::vector<Slice> slices;
   std::mutex mutex;
-  std::map<int64_t, dnnl::matmul> by_rows;  // GUARDED_BY(mutex): one primitive per row count
 
-  dnnl::matmul::primitive_desc Describe(int64_t rows,
+  // y[:, slice] = x @ W[:, slice] + b[slice], y and b read with the whole output's row stride.
+  dnnl::matmul::primitive_desc Describe(int64_t rows, const Slice& slice,
                                         const dnnl::memory::desc& weights_layout) const {
-    const dnnl::memory::desc bias_desc = has_bias ? RowMajor(1, out) : dnnl::memory::desc();
+    const dnnl::memory::desc bias_desc =
+        has_bias ? Strided(1, slice.width, out) : dnnl::memory::desc();
     dnnl::primitive_attr attr;
     if (epilogue == Epilogue::kGeluTanh) {
       // Applied to each output in registers, before it is stored: no second pass over y.
@@ -73,16 +90,18 @@ struct PackedLinear::Packed {
       attr.set_post_ops(ops);
     }
     return dnnl::matmul::primitive_desc(
-        dnnl::matmul::desc(RowMajor(rows, in), weights_layout, bias_desc, RowMajor(rows, out)),
+        dnnl::matmul::desc(RowMajor(rows, in), weights_layout, bias_desc,
+                           Strided(rows, slice.width, out)),
         attr, CpuEngine());
   }
 
-  dnnl::matmul& For(int64_t rows) {
+  dnnl::matmul& For(Slice& slice, int64_t rows) {
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = by_rows.find(rows);
-    if (it == by_rows.end()) {
+    auto it = slice.by_rows.find(rows);
+    if (it == slice.by_rows.end()) {
       // Every row count takes the one packed layout (the brgemm kernels accept it for any M).
-      it = by_rows.emplace(rows, dnnl::matmul(Describe(rows, weights_desc))).first;
+      it = slice.by_rows.emplace(rows, dnnl::matmul(Describe(rows, slice, slice.weights_desc)))
+               .first;
     }
     return it->second;
   }
@@ -121,19 +140,25 @@ std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor& 
   packed->version = version;
   packed->has_bias = has_bias;
   packed->epilogue = epilogue;
-  // Let oneDNN choose the layout for a typical decoding batch; every row count then reuses it.
-  const dnnl::memory::desc any({packed->in, packed->out}, dnnl::memory::data_type::f32,
-                               dnnl::memory::format_tag::any);
-  packed->weights_desc = packed->Describe(32, any).weights_desc();
-  packed->weights = dnnl::memory(packed->weights_desc, CpuEngine());
-  // The source as it lies in memory, seen as [in, out]: row-major, or [out, in] row-major read
-  // through the transposing strides.
-  const dnnl::memory::dims strides =
-      transposed ? dnnl::memory::dims{1, in} : dnnl::memory::dims{out, 1};
-  const dnnl::memory::desc source_desc({in, out}, dnnl::memory::data_type::f32, strides);
-  dnnl::memory source(source_desc, CpuEngine(), weight.data_ptr());
   dnnl::stream stream(CpuEngine());
-  dnnl::reorder(source, packed->weights).execute(stream, source, packed->weights);
+  for (int64_t first = 0; first < out; first += kSliceColumns) {
+    Packed::Slice& slice = packed->slices.emplace_back();
+    slice.first = first;
+    slice.width = std::min(kSliceColumns, out - first);
+    // Let oneDNN choose the layout for a typical decoding batch; every row count then reuses it.
+    const dnnl::memory::desc any({in, slice.width}, dnnl::memory::data_type::f32,
+                                 dnnl::memory::format_tag::any);
+    slice.weights_desc = packed->Describe(30, slice, any).weights_desc();
+    slice.weights = dnnl::memory(slice.weights_desc, CpuEngine());
+    // The slice's columns as they lie in memory, seen as [in, width]: row-major [in, out], or
+    // [out, in] row-major read through the transposing strides.
+    const dnnl::memory::dims strides =
+        transposed ? dnnl::memory::dims{1, in} : dnnl::memory::dims{out, 1};
+    const float* base = weight.data_ptr<float>() + (transposed ? first * in : first);
+    const dnnl::memory::desc source_desc({in, slice.width}, dnnl::memory::data_type::f32, strides);
+    dnnl::memory source(source_desc, CpuEngine(), const_cast<float*>(base));
+    dnnl::reorder(source, slice.weights).execute(stream, source, slice.weights);
+  }
   stream.wait();
   packed_ = packed;
   return packed_;
@@ -141,31 +166,53 @@ std::shared_ptr<PackedLinear::Packed> PackedLinear::PackedFor(const at::Tensor& 
 
 at::Tensor PackedLinear::Forward(const at::Tensor& x, const at::Tensor& weight, bool transposed,
                                  const at::Tensor& bias, Epilogue epilogue) {
-  const at::Tensor rows_in = x.contiguous();  // [M, in]
-  const int64_t rows = rows_in.size(0);
-  at::Tensor y = at::empty({rows, weight.size(transposed ? 0 : 1)}, rows_in.options());  // [M, out]
-  if (rows == 0) return y;
+  const int64_t m = x.size(0);
+  const int64_t out = weight.size(transposed ? 0 : 1);
+  if (m == 0) return at::empty({0, out}, x.options());
+  // Zero rows up to a whole number of row blocks, so that no row is ever in a tail block.
+  const int64_t rows = (m + kRowBlock - 1) / kRowBlock * kRowBlock;
+  at::Tensor rows_in = x.contiguous();  // [rows, in]
+  if (rows != m) rows_in = at::cat({rows_in, at::zeros({rows - m, x.size(1)}, x.options())});
+  at::Tensor y = at::empty({rows, out}, rows_in.options());  // [rows, out]
   const at::Tensor bias_row = bias.defined() ? bias.contiguous() : at::Tensor();
+  std::shared_ptr<Packed> packed;
   try {
-    const std::shared_ptr<Packed> packed = PackedFor(weight, transposed, bias.defined(), epilogue);
-    dnnl::matmul& matmul = packed->For(rows);
-    dnnl::memory src(RowMajor(rows, packed->in), CpuEngine(), rows_in.data_ptr());
-    dnnl::memory dst(RowMajor(rows, packed->out), CpuEngine(), y.data_ptr());
-    std::unordered_map<int, dnnl::memory> args = {
-        {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed->weights}, {DNNL_ARG_DST, dst}};
-    if (bias.defined()) {
-      args.emplace(DNNL_ARG_BIAS,
-                   dnnl::memory(RowMajor(1, packed->out), CpuEngine(), bias_row.data_ptr()));
-    }
-    dnnl::stream stream(CpuEngine());
-    matmul.execute(stream, args);
-    stream.wait();
+    packed = PackedFor(weight, transposed, bias.defined(), epilogue);
   } catch (const dnnl::error& e) {
-    // Callers catch c10::Error (the worker turns it into a status naming the model and step).
-    TORCH_CHECK(false, "oneDNN matmul of [", rows, ", ", rows_in.size(1),
-                "] with the packed weight: ", e.what());
+    TORCH_CHECK(false, "oneDNN: packing a [", x.size(1), ", ", out, "] weight: ", e.what());
   }
-  return y;
+  // One thread per slice at a time, each running oneDNN on its own (inside a parallel region
+  // oneDNN does not start threads; the region opens even for one slice, so that oneDNN never
+  // splits a product itself): an output column is always computed by the same single-threaded
+  // kernel over the same slice, whatever the thread count.
+  const int64_t count = static_cast<int64_t>(packed->slices.size());
+  std::atomic<bool> failed{false};
+  std::string error;  // the first slice's failure, written once under `failed`
+#pragma omp parallel for schedule(dynamic, 1) num_threads(at::get_num_threads())
+  for (int64_t i = 0; i < count; ++i) {
+    Packed::Slice& slice = packed->slices[static_cast<size_t>(i)];
+    try {
+      dnnl::matmul& matmul = packed->For(slice, rows);
+      dnnl::memory src(RowMajor(rows, packed->in), CpuEngine(), rows_in.data_ptr());
+      dnnl::memory dst(Strided(rows, slice.width, out), CpuEngine(),
+                       y.data_ptr<float>() + slice.first);
+      std::unordered_map<int, dnnl::memory> args = {
+          {DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, slice.weights}, {DNNL_ARG_DST, dst}};
+      if (bias_row.defined()) {
+        args.emplace(DNNL_ARG_BIAS, dnnl::memory(Strided(1, slice.width, out), CpuEngine(),
+                                                 bias_row.data_ptr<float>() + slice.first));
+      }
+      dnnl::stream stream(CpuEngine());
+      matmul.execute(stream, args);
+      stream.wait();
+    } catch (const dnnl::error& e) {
+      if (!failed.exchange(true)) error = e.what();
+    }
+  }
+  // Callers catch c10::Error (the worker turns it into a status naming the model and step).
+  TORCH_CHECK(!failed.load(), "oneDNN matmul of [", m, ", ", rows_in.size(1),
+              "] with the packed weight: ", error);
+  return y.narrow(0, 0, m);  // the first m rows of a row-major tensor: contiguous, no copy
 }
 
 #else  // no oneDNN: LibTorch's BLAS serves every call

@@ -39,6 +39,16 @@ class PackedLinear {
   // differentiable ops).
   static bool Applies(const at::Tensor& x, const at::Tensor& weight);
 
+  // oneDNN's AVX2 kernels compute rows in blocks of 6 and round a tail block (M % 6 rows)
+  // differently, so a row's bits would depend on how many rows share its call; Forward pads M
+  // with zero rows to a multiple of this (AVX-512's kernels give the same bits either way; there
+  // the padding costs at most 5 rows).
+  static constexpr int64_t kRowBlock = 6;
+  // Output columns are packed and multiplied in slices of this many, each by one thread with
+  // oneDNN single-threaded: with oneDNN's own threading the split of rows and columns between
+  // threads, and with it a row's bits, depends on the shape and the thread count.
+  static constexpr int64_t kSliceColumns = 128;
+
   // x: [M, in]; weight: [in, out], or [out, in] when `transposed`; bias: [out] or undefined.
   // Returns epilogue(x @ W + b), [M, out] float32. The packed copy is remade when the weight
   // changes (another tensor, or the same one written in place: its version counter moved; a weight

@@ -55,6 +55,58 @@ TEST(PackedLinearTest, ReadsATransposedWeightAndNoBias) {
   EXPECT_TRUE(AllClose(logits, Exact(hidden, wte.t(), at::Tensor()), 1e-5, 1e-5));
 }
 
+// Whatever the row count of the call and the row's place in it (oneDNN's AVX2 kernels round a
+// tail block of rows differently; Forward pads it away), a row gives the same bits.
+TEST(PackedLinearTest, ARowGivesTheSameBitsAtEveryPlaceAndRowCount) {
+  torch::NoGradGuard no_grad;
+  at::manual_seed(5);
+  const at::Tensor w = at::randn({64, 200}) * 0.1;  // [in, out]
+  const at::Tensor b = at::randn({200});
+  const at::Tensor row = at::randn({1, 64});
+  PackedLinear packed;
+  const at::Tensor reference = Linear(packed, row, w, WeightLayout::kInOut, b);
+  for (int64_t rows = 2; rows <= 14; ++rows) {
+    for (int64_t place = 0; place < rows; ++place) {
+      at::Tensor x = at::randn({rows, 64});
+      x[place].copy_(row[0]);
+      EXPECT_TRUE(at::equal(Linear(packed, x, w, WeightLayout::kInOut, b)[place], reference[0]))
+          << "row " << place << " of " << rows;
+    }
+  }
+}
+
+// Nor on the thread count, for narrow and wide products (oneDNN's own threading splits small
+// products differently; PackedLinear runs its column slices one thread each).
+TEST(PackedLinearTest, ARowGivesTheSameBitsWithEveryThreadCount) {
+  torch::NoGradGuard no_grad;
+  const int threads_before = at::get_num_threads();
+  at::manual_seed(6);
+  for (const int64_t in : {64, 768}) {
+    for (const int64_t out : {64, 200, 2304}) {
+      const at::Tensor w = at::randn({in, out}) * 0.1;
+      const at::Tensor b = at::randn({out});
+      const at::Tensor row = at::randn({1, in});
+      PackedLinear packed;
+      at::set_num_threads(1);
+      const at::Tensor reference = Linear(packed, row, w, WeightLayout::kInOut, b);
+      for (const int threads : {1, 2}) {
+        at::set_num_threads(threads);
+        for (const int64_t rows : {8, 25, 400}) {
+          for (const int64_t place : {int64_t{0}, rows / 2, rows - 1}) {
+            at::Tensor x = at::randn({rows, in});
+            x[place].copy_(row[0]);
+            EXPECT_TRUE(
+                at::equal(Linear(packed, x, w, WeightLayout::kInOut, b)[place], reference[0]))
+                << in << " -> " << out << ", row " << place << " of " << rows << ", " << threads
+                << " threads";
+          }
+        }
+      }
+    }
+  }
+  at::set_num_threads(threads_before);
+}
+
 TEST(PackedLinearTest, ARowGivesTheSameBitsInEveryBatch) {
   // The evaluator's determinism: a genome's score may not depend on its batch neighbours.
   torch::NoGradGuard no_grad;
