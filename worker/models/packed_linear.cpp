@@ -205,7 +205,7 @@ at::Tensor PackedLinear::Forward(const at::Tensor& x, const at::Tensor& weight, 
       dnnl::stream stream(CpuEngine());
       matmul.execute(stream, args);
       stream.wait();
-    } catch (const dnnl::error& e) {
+    } catch (const std::exception& e) {  // none may leave the parallel region (oneDNN's too)
       if (!failed.exchange(true)) error = e.what();
     }
   }
