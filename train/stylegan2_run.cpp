@@ -78,14 +78,12 @@ Status TrainStylegan2(const Stylegan2TrainOptions& options, const std::string& o
     std::fflush(log);
 
     CG_ASSIGN_OR_RETURN(const double train_seconds,
-                        TrainStylegan2Steps(trainer, options.steps, /*max_seconds=*/0.0,
-                                            options.log_every, options.batch, log));
+                        TrainStylegan2Steps(trainer, options.steps, /*max_seconds=*/0.0, log));
     CG_RETURN_IF_ERROR(trainer.Save(out_dir));
     const std::filesystem::path dir(out_dir);
     CG_RETURN_IF_ERROR(WriteStylegan2SampleGrid(trainer, (dir / kStylegan2SamplesFile).string(),
                                                 options.seed + 1));
-    CG_RETURN_IF_ERROR(
-        WriteStylegan2Metrics(trainer, options, train_seconds, threads, out_dir, log));
+    CG_RETURN_IF_ERROR(WriteStylegan2Metrics(trainer, train_seconds, threads, out_dir, log));
     std::fprintf(log, "wrote %s, %s, %s, %s in %s (training %.0f s)\n", kStylegan2GeneratorFile,
                  kStylegan2DiscriminatorFile, kStylegan2SamplesFile, kStylegan2MetricsFile,
                  out_dir.c_str(), train_seconds);

@@ -375,7 +375,9 @@ Status Stylegan2Trainer::Save(const std::string& dir) const {
 }
 
 StatusOr<double> TrainStylegan2Steps(Stylegan2Trainer& trainer, int64_t steps, double max_seconds,
-                                     int64_t log_every, int64_t batch, std::FILE* log) {
+                                     std::FILE* log) {
+  const int64_t log_every = trainer.options().log_every;
+  const int64_t batch = trainer.options().batch;
   using Clock = std::chrono::steady_clock;
   const Clock::time_point start = Clock::now();
   Clock::time_point window_start = start;
@@ -416,9 +418,9 @@ StatusOr<double> TrainStylegan2Steps(Stylegan2Trainer& trainer, int64_t steps, d
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-Status WriteStylegan2Metrics(Stylegan2Trainer& trainer, const Stylegan2TrainOptions& options,
-                             double train_seconds, int threads, const std::string& out_dir,
-                             std::FILE* log) {
+Status WriteStylegan2Metrics(Stylegan2Trainer& trainer, double train_seconds, int threads,
+                             const std::string& out_dir, std::FILE* log) {
+  const Stylegan2TrainOptions& options = trainer.options();
   const Stylegan2Scores scores = trainer.Score(options.eval_images, options.seed + 2);
   std::fprintf(log,
                "D mean logit: held-out renders %+.3f, train renders %+.3f, G_ema samples "

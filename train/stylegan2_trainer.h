@@ -134,6 +134,7 @@ class Stylegan2Trainer {
   // One G step, one D step (with R1 on every r1_interval-th), the EMA update.
   Stylegan2StepStats Step();
   int64_t steps_done() const { return steps_done_; }
+  const Stylegan2TrainOptions& options() const { return options_; }
 
   models::stylegan2::GeneratorImpl& generator();  // the trained G
   models::stylegan2::GeneratorImpl& ema();        // its moving average (the one shipped)
@@ -162,17 +163,15 @@ class Stylegan2Trainer {
 };
 
 // Runs `steps` more training steps, or fewer when `max_seconds` > 0 and that much time has passed
-// (the step under way finishes), printing a progress line every `log_every` steps (0: never) and
-// at the last. `batch` is the options' batch (for images/s). Fails on a non-finite loss. Returns
-// the seconds spent.
+// (the step under way finishes), printing a progress line every options().log_every steps (0:
+// never) and at the last. Fails on a non-finite loss. Returns the seconds spent.
 StatusOr<double> TrainStylegan2Steps(Stylegan2Trainer& trainer, int64_t steps, double max_seconds,
-                                     int64_t log_every, int64_t batch, std::FILE* log);
+                                     std::FILE* log);
 
-// The end-of-run judgement: D's scores on renders, samples and junk, and, when
-// options.referee_path is set, the referee's reading of 1024 G_ema samples; printed to `log` and
-// written as kStylegan2MetricsFile into `out_dir` (which must exist).
-Status WriteStylegan2Metrics(Stylegan2Trainer& trainer, const Stylegan2TrainOptions& options,
-                             double train_seconds, int threads, const std::string& out_dir,
-                             std::FILE* log);
+// The end-of-run judgement: D's scores on renders, samples and junk, and, when the trainer's
+// options().referee_path is set, the referee's reading of 1024 G_ema samples; printed to `log`
+// and written as kStylegan2MetricsFile into `out_dir` (which must exist).
+Status WriteStylegan2Metrics(Stylegan2Trainer& trainer, double train_seconds, int threads,
+                             const std::string& out_dir, std::FILE* log);
 
 }  // namespace clipglass::train

@@ -29,6 +29,7 @@
 #include "worker/models/clip_config.h"
 #include "worker/models/gpt2.h"
 #include "worker/models/stylegan2.h"
+#include "worker/models/torch_device.h"
 #include "worker/models/torch_runtime.h"
 
 namespace clipglass {
@@ -214,12 +215,13 @@ int Main(int argc, char** argv) {
                  flags.dtype.c_str());
     return 2;
   }
-  const c10::Device device(flags.device);
-  if (device.is_cuda() && !at::hasCUDA()) {
-    std::fprintf(stderr, "gpu_model_bench: %s asked for, but this LibTorch has no CUDA\n",
-                 flags.device.c_str());
+  const StatusOr<c10::Device> resolved =
+      models::ResolveTorchDevice(flags.device, "gpu_model_bench");
+  if (!resolved.ok()) {
+    std::fprintf(stderr, "%s\n", resolved.status().message().c_str());
     return 1;
   }
+  const c10::Device device = *resolved;
   if (device.is_cuda() && dtype == at::kFloat) {
     // fp32 as the parity check runs it (no TF32), so the two tell the same story.
     at::globalContext().setAllowTF32CuBLAS(false);

@@ -29,6 +29,7 @@
 #include "worker/models/clip.h"
 #include "worker/models/gpt2.h"
 #include "worker/models/stylegan2.h"
+#include "worker/models/torch_device.h"
 #include "worker/models/torch_runtime.h"
 #include "worker/weights/state_dict.h"
 
@@ -234,13 +235,13 @@ int Main(int argc, char** argv) {
     std::fprintf(stderr, "gpu_parity: --fixtures DIR is required (tests/data/reference)\n");
     return 2;
   }
-  const c10::Device device(flags.device);
+  const StatusOr<c10::Device> resolved = models::ResolveTorchDevice(flags.device, "gpu_parity");
+  if (!resolved.ok()) {
+    std::fprintf(stderr, "%s\n", resolved.status().message().c_str());
+    return 1;
+  }
+  const c10::Device device = *resolved;
   if (device.is_cuda()) {
-    if (!at::hasCUDA()) {
-      std::fprintf(stderr, "gpu_parity: %s asked for, but this LibTorch has no CUDA\n",
-                   flags.device.c_str());
-      return 1;
-    }
     // fp32 means fp32: no TF32 tensor-core rounding in matrix products or convolutions.
     at::globalContext().setAllowTF32CuBLAS(false);
     at::globalContext().setAllowTF32CuDNN(false);

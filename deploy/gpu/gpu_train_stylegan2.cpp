@@ -84,12 +84,11 @@ int Main(int argc, char** argv) {
                 static_cast<long long>(options.batch), options.lr, options.r1_gamma,
                 static_cast<unsigned long long>(options.seed));
     std::fflush(stdout);
-    const StatusOr<double> seconds = train::TrainStylegan2Steps(
-        trainer, options.steps, max_seconds, options.log_every, options.batch, stdout);
+    const StatusOr<double> seconds =
+        train::TrainStylegan2Steps(trainer, options.steps, max_seconds, stdout);
     if (!seconds.ok()) return Fail(seconds.status().message());
     if (const Status saved = trainer.Save(out); !saved.ok()) return Fail(saved.message());
-    const Status metrics =
-        train::WriteStylegan2Metrics(trainer, options, *seconds, threads, out, stdout);
+    const Status metrics = train::WriteStylegan2Metrics(trainer, *seconds, threads, out, stdout);
     if (!metrics.ok()) return Fail(metrics.message());
     std::printf("wrote %s after %lld steps (%.0f s)\n", out.c_str(),
                 static_cast<long long>(trainer.steps_done()), *seconds);

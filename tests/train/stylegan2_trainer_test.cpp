@@ -133,14 +133,16 @@ TEST_F(Stylegan2TrainerTest, RejectsBadOptionsNamingTheField) {
 // The step loop counts from where the trainer is, stops after the step under way once its time
 // limit has passed, and logs each window and the last step.
 TEST_F(Stylegan2TrainerTest, StepLoopCountsOnAndStopsAtItsTimeLimit) {
-  Stylegan2Trainer trainer(TinyOptions());
+  Stylegan2TrainOptions options = TinyOptions();
+  options.log_every = 2;
+  Stylegan2Trainer trainer(options);
   testing::internal::CaptureStdout();
-  ASSERT_TRUE(TrainStylegan2Steps(trainer, 3, /*max_seconds=*/0.0, 2, 8, stdout).ok());
+  ASSERT_TRUE(TrainStylegan2Steps(trainer, 3, /*max_seconds=*/0.0, stdout).ok());
   EXPECT_EQ(trainer.steps_done(), 3);
-  ASSERT_TRUE(TrainStylegan2Steps(trainer, 2, 0.0, 2, 8, stdout).ok());
+  ASSERT_TRUE(TrainStylegan2Steps(trainer, 2, 0.0, stdout).ok());
   EXPECT_EQ(trainer.steps_done(), 5);
   // Any step takes longer than a nanosecond: one step, then the limit ends the loop.
-  const StatusOr<double> seconds = TrainStylegan2Steps(trainer, 100, 1e-9, 0, 8, stdout);
+  const StatusOr<double> seconds = TrainStylegan2Steps(trainer, 100, 1e-9, stdout);
   const std::string log = testing::internal::GetCapturedStdout();
   ASSERT_TRUE(seconds.ok());
   EXPECT_GT(*seconds, 0.0);
@@ -148,7 +150,16 @@ TEST_F(Stylegan2TrainerTest, StepLoopCountsOnAndStopsAtItsTimeLimit) {
   EXPECT_NE(log.find("step      2 "), std::string::npos) << log;
   EXPECT_NE(log.find("step      3 "), std::string::npos) << log;  // the first call's last step
   EXPECT_NE(log.find("step      5 "), std::string::npos) << log;
-  EXPECT_EQ(log.find("step      6 "), std::string::npos) << log;  // log_every 0: silent
+  EXPECT_NE(log.find("step      6 "), std::string::npos) << log;  // the time-limited last step
+
+  // log_every 0: silent, the time-limited last step too.
+  options.log_every = 0;
+  Stylegan2Trainer quiet(options);
+  testing::internal::CaptureStdout();
+  ASSERT_TRUE(TrainStylegan2Steps(quiet, 100, 1e-9, stdout).ok());
+  EXPECT_EQ(quiet.steps_done(), 1);
+  const std::string quiet_log = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(quiet_log.find("step      1 "), std::string::npos) << quiet_log;
 }
 
 // The metrics file records the steps actually done and the device, beside D's scores.
@@ -156,11 +167,11 @@ TEST_F(Stylegan2TrainerTest, MetricsFileRecordsStepsDoneAndDevice) {
   Stylegan2TrainOptions options = TinyOptions();
   options.steps = 1000;  // the configured count; the run below stops after 2
   Stylegan2Trainer trainer(options);
-  ASSERT_TRUE(TrainStylegan2Steps(trainer, 2, 0.0, 0, options.batch, stdout).ok());
+  ASSERT_TRUE(TrainStylegan2Steps(trainer, 2, 0.0, stdout).ok());
   const std::string dir = TempDir("metrics");
   std::filesystem::create_directories(dir);
   std::FILE* sink = std::tmpfile();
-  ASSERT_TRUE(WriteStylegan2Metrics(trainer, options, 1.5, 1, dir, sink).ok());
+  ASSERT_TRUE(WriteStylegan2Metrics(trainer, 1.5, 1, dir, sink).ok());
   std::fclose(sink);
   std::ifstream file(std::filesystem::path(dir) / kStylegan2MetricsFile);
   const nlohmann::json metrics = nlohmann::json::parse(file);
