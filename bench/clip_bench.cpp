@@ -17,7 +17,11 @@
 // process CPU time (CLOCK_PROCESS_CPUTIME_ID). On a shared machine the wall figures measure the
 // neighbours too; the CPU-time fractions (work / work) stay meaningful.
 //
-// Run: clip_bench [--threads=N (0: every available CPU)] [--repeats=R] [--max-batch=B]
+// --blas runs the encoder's products on LibTorch's BLAS (OpenBLAS), the path before they moved to
+// the row-stable oneDNN slices of PackedLinear (2026-11-29; OpenBLAS is not row-stable on AVX2
+// processors), so the two can be compared in one session.
+//
+// Run: clip_bench [--threads=N (0: every available CPU)] [--repeats=R] [--max-batch=B] [--blas]
 // Ref: OpenAI CLIP ViT-B/32 (clip/model.py build_model dimensions).
 #include <ATen/ATen.h>
 #include <time.h>
@@ -35,6 +39,7 @@
 
 #include "cli/process_setup.h"
 #include "worker/models/clip.h"
+#include "worker/models/packed_linear.h"
 #include "worker/models/torch_runtime.h"
 
 namespace clipglass::models {
@@ -187,8 +192,9 @@ std::string LoadAverage() {
   return one.empty() ? "?" : one;
 }
 
-int Main(int threads_flag, int repeats, int64_t max_batch) {
+int Main(int threads_flag, int repeats, int64_t max_batch, bool blas) {
   const int threads = ConfigureTorchThreads(threads_flag);
+  if (blas) PackedLinear::SetEnabled(false);
   const ClipConfig config = VitB32();
   const double image_flops = ImageEncoderFlops(config);
   std::printf("clip_bench: ViT-B/32 image encoder (random weights), %d threads, load average %s\n",
@@ -204,7 +210,11 @@ int Main(int threads_flag, int repeats, int64_t max_batch) {
   const double peak_cpu = peak_flops / peak.cpu / 1e9;
   std::printf("fp32 matmul peak, at::mm 2048^3: %.1f GFLOP/s wall, %.1f GFLOP per CPU-second\n",
               peak_wall, peak_cpu);
-  std::printf("matrix work per image: %.3f GFLOP\n\n", image_flops / 1e9);
+  std::printf("matrix work per image: %.3f GFLOP\n", image_flops / 1e9);
+  std::printf("encoder's products: %s\n\n",
+              PackedLinear::Compiled() && !blas
+                  ? "oneDNN, packed once in row-stable slices (--blas: OpenBLAS)"
+                  : "LibTorch's BLAS (OpenBLAS)");
 
   const std::unique_ptr<ClipModel> model = RandomModel(config);
   const int64_t r = config.image_resolution;
@@ -277,6 +287,7 @@ int main(int argc, char** argv) {
   int threads = 0;
   int repeats = 3;
   int64_t max_batch = 64;
+  bool blas = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--threads=", 10) == 0) {
       threads = std::atoi(argv[i] + 10);
@@ -284,13 +295,15 @@ int main(int argc, char** argv) {
       repeats = std::max(1, std::atoi(argv[i] + 10));
     } else if (std::strncmp(argv[i], "--max-batch=", 12) == 0) {
       max_batch = std::max<int64_t>(1, std::atoll(argv[i] + 12));
+    } else if (std::strcmp(argv[i], "--blas") == 0) {
+      blas = true;
     } else {
       std::fprintf(stderr,
-                   "usage: clip_bench [--threads=N] [--repeats=R] [--max-batch=B]\n"
+                   "usage: clip_bench [--threads=N] [--repeats=R] [--max-batch=B] [--blas]\n"
                    "unknown argument: %s\n",
                    argv[i]);
       return 2;
     }
   }
-  return clipglass::models::Main(threads, repeats, max_batch);
+  return clipglass::models::Main(threads, repeats, max_batch, blas);
 }
