@@ -11,6 +11,7 @@
 
 #include "tests/testing/run_command.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/worker/models/fixture_dict.h"
 #include "tests/worker/models/tensor_match.h"
 #include "worker/weights/state_dict.h"
 
@@ -18,8 +19,11 @@ namespace clipglass {
 namespace {
 
 using ::clipglass::testing::AllClose;
+using ::clipglass::testing::LoadDictOrFail;
+using ::clipglass::testing::MaxAbsError;
 using ::clipglass::testing::ReferencePath;
 using ::clipglass::testing::TempDir;
+using ::clipglass::testing::TensorOrFail;
 
 constexpr double kTol = 1e-4;
 
@@ -29,25 +33,13 @@ test_support::CommandResult RunClipglass(const std::string& args) {
                                   " >/dev/null");
 }
 
-weights::StateDict MustLoad(const std::string& path) {
-  auto dict = weights::LoadStateDict(path);
-  EXPECT_TRUE(dict.ok()) << dict.status().ToString();
-  return dict.ok() ? std::move(dict).value() : weights::StateDict{};
-}
-
-at::Tensor Get(const weights::StateDict& dict, const std::string& key) {
-  auto t = dict.Get(key);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  return t.ok() ? *t : at::Tensor();
-}
-
 TEST(ClipModelRunTest, WritesFeaturesAndSimilarityMatchingTheReference) {
   TempDir dir("clip_cli");
-  const weights::StateDict inputs = MustLoad(ReferencePath("clip/inputs.safetensors"));
-  const weights::StateDict expected = MustLoad(ReferencePath("clip/outputs.safetensors"));
+  const weights::StateDict inputs = LoadDictOrFail(ReferencePath("clip/inputs.safetensors"));
+  const weights::StateDict expected = LoadDictOrFail(ReferencePath("clip/outputs.safetensors"));
   const std::string in = dir.File("in.safetensors");
-  ASSERT_TRUE(weights::SaveSafetensors(in, {{"images", Get(inputs, "images")},
-                                            {"text_tokens", Get(inputs, "text_tokens")}})
+  ASSERT_TRUE(weights::SaveSafetensors(in, {{"images", TensorOrFail(inputs, "images")},
+                                            {"text_tokens", TensorOrFail(inputs, "text_tokens")}})
                   .ok());
   for (const std::string weights : {"weights.safetensors", "weights.pt", "weights_jit.pt"}) {
     const std::string out = dir.File("out.safetensors");
@@ -55,25 +47,27 @@ TEST(ClipModelRunTest, WritesFeaturesAndSimilarityMatchingTheReference) {
         RunClipglass("--weights " + ReferencePath("clip/" + weights) + " --inputs " + in +
                      " --out " + out + " --threads 1");
     ASSERT_EQ(run.exit_code, 0) << weights << ": " << run.err;
-    const weights::StateDict got = MustLoad(out);
+    const weights::StateDict got = LoadDictOrFail(out);
     EXPECT_EQ(got.tensors.size(), 3u);
     for (const char* key : {"image_features", "text_features", "cosine_similarity"}) {
-      EXPECT_TRUE(AllClose(Get(got, key), Get(expected, key), kTol, kTol)) << weights << " " << key;
+      EXPECT_TRUE(AllClose(TensorOrFail(got, key), TensorOrFail(expected, key), kTol, kTol))
+          << weights << " " << key;
     }
   }
 }
 
 TEST(ClipModelRunTest, TextOnlyInputWritesOnlyTextFeatures) {
   TempDir dir("clip_cli");
-  const weights::StateDict inputs = MustLoad(ReferencePath("clip/inputs.safetensors"));
+  const weights::StateDict inputs = LoadDictOrFail(ReferencePath("clip/inputs.safetensors"));
   const std::string in = dir.File("in.safetensors");
-  ASSERT_TRUE(weights::SaveSafetensors(in, {{"text_tokens", Get(inputs, "text_tokens")}}).ok());
+  ASSERT_TRUE(
+      weights::SaveSafetensors(in, {{"text_tokens", TensorOrFail(inputs, "text_tokens")}}).ok());
   const std::string out = dir.File("out.safetensors");
   const test_support::CommandResult run =
       RunClipglass("--weights " + ReferencePath("clip/weights.safetensors") + " --inputs " + in +
                    " --out " + out);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  const weights::StateDict got = MustLoad(out);
+  const weights::StateDict got = LoadDictOrFail(out);
   EXPECT_EQ(got.tensors.size(), 1u);
   EXPECT_TRUE(got.Has("text_features"));
 }

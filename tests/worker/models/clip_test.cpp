@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/worker/models/fixture_dict.h"
 #include "tests/worker/models/tensor_match.h"
 #include "worker/models/clip_modules.h"
 #include "worker/models/torch_runtime.h"
@@ -25,7 +26,10 @@ namespace clipglass::models {
 namespace {
 
 using ::clipglass::testing::AllClose;
+using ::clipglass::testing::LoadDictOrFail;
+using ::clipglass::testing::MaxAbsError;
 using ::clipglass::testing::ReferencePath;
+using ::clipglass::testing::TensorOrFail;
 
 constexpr double kTol = 1e-4;  // atol = rtol, tests/data/reference/README.md
 
@@ -35,19 +39,7 @@ nlohmann::json FixtureConfig() {
 }
 
 weights::StateDict MustLoadDict(const std::string& relative) {
-  auto dict = weights::LoadStateDict(ReferencePath(relative));
-  EXPECT_TRUE(dict.ok()) << dict.status().ToString();
-  return dict.ok() ? std::move(dict).value() : weights::StateDict{};
-}
-
-at::Tensor Tensor(const weights::StateDict& dict, const std::string& key) {
-  auto tensor = dict.Get(key);
-  EXPECT_TRUE(tensor.ok()) << tensor.status().ToString();
-  return tensor.ok() ? *tensor : at::Tensor();
-}
-
-double MaxAbsError(const at::Tensor& a, const at::Tensor& b) {
-  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+  return LoadDictOrFail(ReferencePath(relative));
 }
 
 bool BitwiseEqual(const at::Tensor& a, const at::Tensor& b) {
@@ -266,8 +258,8 @@ class ClipParityTest : public ::testing::TestWithParam<std::string> {
     ASSERT_TRUE(model.ok()) << model.status().ToString();
     model_ = std::move(model).value();
   }
-  at::Tensor Input(const std::string& key) { return Tensor(LoadedFixture().inputs, key); }
-  at::Tensor Expected(const std::string& key) { return Tensor(LoadedFixture().outputs, key); }
+  at::Tensor Input(const std::string& key) { return TensorOrFail(LoadedFixture().inputs, key); }
+  at::Tensor Expected(const std::string& key) { return TensorOrFail(LoadedFixture().outputs, key); }
   // Reports the max abs error of each output (the figures docs/models/clip.md quotes).
   void Check(const std::string& key, const at::Tensor& actual, double atol, double rtol) {
     const at::Tensor expected = Expected(key);
@@ -362,8 +354,8 @@ INSTANTIATE_TEST_SUITE_P(Formats, ClipParityTest,
 // Preprocessing.
 
 TEST(ClipPreprocessTest, NormalisationReproducesTheFixtureInputsBitForBit) {
-  const at::Tensor raw = Tensor(LoadedFixture().inputs, "images_unnormalized");
-  const at::Tensor normalised = Tensor(LoadedFixture().inputs, "images");
+  const at::Tensor raw = TensorOrFail(LoadedFixture().inputs, "images_unnormalized");
+  const at::Tensor normalised = TensorOrFail(LoadedFixture().inputs, "images");
   auto x = PreprocessImages(raw, raw.size(-1));
   ASSERT_TRUE(x.ok()) << x.status().ToString();
   EXPECT_TRUE(AllClose(*x, normalised, 1e-6, 0.0));
@@ -462,7 +454,8 @@ TEST_F(ClipModelTest, RejectsBadInputsWithOneLine) {
 TEST_F(ClipModelTest, PoolsAtTheFirstEndOfTextToken) {
   // Changing tokens after the end-of-text token cannot change the features (causal mask + EOT
   // pooling); changing one before it does.
-  const at::Tensor tokens = Tensor(LoadedFixture().inputs, "text_tokens").slice(0, 0, 1).clone();
+  const at::Tensor tokens =
+      TensorOrFail(LoadedFixture().inputs, "text_tokens").slice(0, 0, 1).clone();
   const int64_t eot = tokens.argmax(-1).item<int64_t>();
   at::Tensor after = tokens.clone();
   after.index_put_({0, eot + 1}, 1234);
@@ -542,12 +535,12 @@ TEST(ClipDeterminismTest, FixedBatchGivesTheSameBitsAloneInABatchAndWithOtherMat
 TEST(ClipDeterminismTest, FixedBatchAppliesToTextToo) {
   auto model = FixtureModel(8);
   ASSERT_NE(model, nullptr);
-  const at::Tensor tokens = Tensor(LoadedFixture().inputs, "text_tokens");  // [4, 77]
+  const at::Tensor tokens = TensorOrFail(LoadedFixture().inputs, "text_tokens");  // [4, 77]
   auto all = model->EncodeText(tokens);
   auto one = model->EncodeText(tokens.slice(0, 2, 3));
   ASSERT_TRUE(all.ok() && one.ok());
   EXPECT_TRUE(BitwiseEqual(*one, all->slice(0, 2, 3)));
-  EXPECT_TRUE(AllClose(*all, Tensor(LoadedFixture().outputs, "text_features"), kTol, kTol));
+  EXPECT_TRUE(AllClose(*all, TensorOrFail(LoadedFixture().outputs, "text_features"), kTol, kTol));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "tests/testing/run_command.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/worker/models/fixture_dict.h"
 #include "tests/worker/models/tensor_match.h"
 #include "worker/weights/state_dict.h"
 
@@ -18,8 +19,11 @@ namespace clipglass {
 namespace {
 
 using ::clipglass::testing::AllClose;
+using ::clipglass::testing::LoadDictOrFail;
+using ::clipglass::testing::MaxAbsError;
 using ::clipglass::testing::ReferencePath;
 using ::clipglass::testing::TempDir;
+using ::clipglass::testing::TensorOrFail;
 
 constexpr double kTol = 1e-4;
 
@@ -29,18 +33,6 @@ test_support::CommandResult RunGpt2(const std::string& args) {
                                   " >/dev/null");
 }
 
-weights::StateDict MustLoad(const std::string& path) {
-  auto dict = weights::LoadStateDict(path);
-  EXPECT_TRUE(dict.ok()) << dict.status().ToString();
-  return dict.ok() ? std::move(dict).value() : weights::StateDict{};
-}
-
-at::Tensor Get(const weights::StateDict& dict, const std::string& key) {
-  auto t = dict.Get(key);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  return t.ok() ? *t : at::Tensor();
-}
-
 std::string FixtureHeads() {
   std::ifstream in(ReferencePath("gpt2/config.json"));
   return std::to_string(nlohmann::json::parse(in)["hyperparameters"]["n_head"].get<int>());
@@ -48,9 +40,9 @@ std::string FixtureHeads() {
 
 TEST(Gpt2ModelRunTest, WritesHiddenStatesLogitsAndGreedyIds) {
   TempDir dir("gpt2_cli");
-  const weights::StateDict expected = MustLoad(ReferencePath("gpt2/outputs.safetensors"));
-  const at::Tensor want_ids = Get(expected, "generated_ids");
-  const int64_t new_tokens = want_ids.size(1) - Get(expected, "hidden_states").size(1);
+  const weights::StateDict expected = LoadDictOrFail(ReferencePath("gpt2/outputs.safetensors"));
+  const at::Tensor want_ids = TensorOrFail(expected, "generated_ids");
+  const int64_t new_tokens = want_ids.size(1) - TensorOrFail(expected, "hidden_states").size(1);
   const std::string out = dir.File("out.safetensors");
   const test_support::CommandResult run =
       RunGpt2("--weights " + ReferencePath("gpt2/weights.safetensors") + " --inputs " +
@@ -58,11 +50,13 @@ TEST(Gpt2ModelRunTest, WritesHiddenStatesLogitsAndGreedyIds) {
               FixtureHeads() + " --generate " + std::to_string(new_tokens) + " --threads 1");
   ASSERT_EQ(run.exit_code, 0) << run.err;
 
-  const weights::StateDict got = MustLoad(out);
+  const weights::StateDict got = LoadDictOrFail(out);
   EXPECT_EQ(got.tensors.size(), 3u);
-  EXPECT_TRUE(AllClose(Get(got, "hidden_states"), Get(expected, "hidden_states"), kTol, kTol));
-  EXPECT_TRUE(AllClose(Get(got, "logits_last"), Get(expected, "logits_last"), kTol, kTol));
-  const at::Tensor ids = Get(got, "generated_ids");
+  EXPECT_TRUE(AllClose(TensorOrFail(got, "hidden_states"), TensorOrFail(expected, "hidden_states"),
+                       kTol, kTol));
+  EXPECT_TRUE(AllClose(TensorOrFail(got, "logits_last"), TensorOrFail(expected, "logits_last"),
+                       kTol, kTol));
+  const at::Tensor ids = TensorOrFail(got, "generated_ids");
   EXPECT_EQ(ids.scalar_type(), at::kLong);
   EXPECT_TRUE(ids.equal(want_ids));
   EXPECT_EQ(got.metadata.at("model"), "gpt2");
@@ -73,7 +67,7 @@ TEST(Gpt2ModelRunTest, WritesHiddenStatesLogitsAndGreedyIds) {
       "--weights " + ReferencePath("gpt2/weights.safetensors") + " --inputs " +
       ReferencePath("gpt2/inputs.safetensors") + " --out " + out + " --heads " + FixtureHeads());
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
-  EXPECT_FALSE(MustLoad(out).Has("generated_ids"));
+  EXPECT_FALSE(LoadDictOrFail(out).Has("generated_ids"));
 }
 
 TEST(Gpt2ModelRunTest, BadInvocationsFailWithOneLine) {

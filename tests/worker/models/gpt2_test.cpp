@@ -13,6 +13,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "tests/worker/models/fixture_dict.h"
 #include "tests/worker/models/tensor_match.h"
 #include "worker/models/gpt2_caption.h"
 #include "worker/models/gpt2_modules.h"
@@ -21,7 +22,10 @@ namespace clipglass::models {
 namespace {
 
 using ::clipglass::testing::AllClose;
+using ::clipglass::testing::LoadDictOrFail;
+using ::clipglass::testing::MaxAbsError;
 using ::clipglass::testing::ReferencePath;
+using ::clipglass::testing::TensorOrFail;
 
 constexpr double kTol = 1e-4;  // atol = rtol, tests/data/reference/README.md
 
@@ -33,19 +37,7 @@ nlohmann::json FixtureConfig() {
 int64_t FixtureHeads() { return FixtureConfig()["hyperparameters"]["n_head"].get<int64_t>(); }
 
 weights::StateDict MustLoadDict(const std::string& relative) {
-  auto dict = weights::LoadStateDict(ReferencePath(relative));
-  EXPECT_TRUE(dict.ok()) << dict.status().ToString();
-  return dict.ok() ? std::move(dict).value() : weights::StateDict{};
-}
-
-at::Tensor Tensor(const weights::StateDict& dict, const std::string& key) {
-  auto tensor = dict.Get(key);
-  EXPECT_TRUE(tensor.ok()) << tensor.status().ToString();
-  return tensor.ok() ? *tensor : at::Tensor();
-}
-
-double MaxAbsError(const at::Tensor& a, const at::Tensor& b) {
-  return (a.to(at::kDouble) - b.to(at::kDouble)).abs().max().item<double>();
+  return LoadDictOrFail(ReferencePath(relative));
 }
 
 // Loads the fixture model once for every test of a suite.
@@ -67,8 +59,8 @@ class Gpt2FixtureTest : public ::testing::Test {
   }
 
   static const Gpt2& model() { return *model_; }
-  static at::Tensor input_ids() { return Tensor(*inputs_, "input_ids"); }
-  static at::Tensor expected(const std::string& key) { return Tensor(*outputs_, key); }
+  static at::Tensor input_ids() { return TensorOrFail(*inputs_, "input_ids"); }
+  static at::Tensor expected(const std::string& key) { return TensorOrFail(*outputs_, key); }
 
  private:
   static Gpt2* model_;
@@ -197,11 +189,11 @@ TEST_F(Gpt2FixtureTest, RejectsBadInputs) {
 // The fixture under the naming variants real checkpoints use.
 TEST(Gpt2LoadTest, AcceptsPrefixLmHeadAndMaskBuffers) {
   const weights::StateDict plain = MustLoadDict("gpt2/weights.safetensors");
-  const int64_t n_ctx = Tensor(plain, "wpe.weight").size(0);
+  const int64_t n_ctx = TensorOrFail(plain, "wpe.weight").size(0);
   weights::StateDict variant;
   variant.source = "variant";
   for (const auto& [key, tensor] : plain.tensors) variant.tensors["transformer." + key] = tensor;
-  variant.tensors["lm_head.weight"] = Tensor(plain, "wte.weight");
+  variant.tensors["lm_head.weight"] = TensorOrFail(plain, "wte.weight");
   for (int i = 0; i < plain.CountIndexed("h."); ++i) {
     const std::string prefix = "transformer.h." + std::to_string(i) + ".attn.";
     variant.tensors[prefix + "bias"] = at::ones({n_ctx, n_ctx}).tril().view({1, 1, n_ctx, n_ctx});
@@ -213,9 +205,9 @@ TEST(Gpt2LoadTest, AcceptsPrefixLmHeadAndMaskBuffers) {
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   const weights::StateDict inputs = MustLoadDict("gpt2/inputs.safetensors");
   const weights::StateDict outputs = MustLoadDict("gpt2/outputs.safetensors");
-  auto out = (*model)->Forward(Tensor(inputs, "input_ids"));
+  auto out = (*model)->Forward(TensorOrFail(inputs, "input_ids"));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
-  EXPECT_TRUE(AllClose(out->logits_last, Tensor(outputs, "logits_last"), kTol, kTol));
+  EXPECT_TRUE(AllClose(out->logits_last, TensorOrFail(outputs, "logits_last"), kTol, kTol));
 
   // Unprefixed with the mask buffers too.
   weights::StateDict with_masks = plain;

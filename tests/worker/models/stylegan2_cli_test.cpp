@@ -10,6 +10,7 @@
 
 #include "tests/testing/run_command.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/worker/models/fixture_dict.h"
 #include "tests/worker/models/tensor_match.h"
 #include "worker/weights/state_dict.h"
 
@@ -17,8 +18,11 @@ namespace clipglass {
 namespace {
 
 using ::clipglass::testing::AllClose;
+using ::clipglass::testing::LoadDictOrFail;
+using ::clipglass::testing::MaxAbsError;
 using ::clipglass::testing::ReferencePath;
 using ::clipglass::testing::TempDir;
+using ::clipglass::testing::TensorOrFail;
 
 constexpr double kTol = 1e-4;
 
@@ -28,57 +32,50 @@ test_support::CommandResult RunStylegan2(const std::string& args) {
                                   " --threads 1 >/dev/null");
 }
 
-weights::StateDict MustLoad(const std::string& path) {
-  auto dict = weights::LoadStateDict(path);
-  EXPECT_TRUE(dict.ok()) << dict.status().ToString();
-  return dict.ok() ? std::move(dict).value() : weights::StateDict{};
-}
-
-at::Tensor Get(const weights::StateDict& dict, const std::string& key) {
-  auto t = dict.Get(key);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  return t.ok() ? *t : at::Tensor();
-}
-
 const std::string kG = ReferencePath("stylegan2/G_weights.safetensors");
 const std::string kD = ReferencePath("stylegan2/D_weights.safetensors");
 const std::string kInputs = ReferencePath("stylegan2/inputs.safetensors");
 
 TEST(Stylegan2ModelRunTest, WritesWsImageAndLogitsMatchingTheReference) {
   TempDir dir("stylegan2_cli");
-  const weights::StateDict expected = MustLoad(ReferencePath("stylegan2/outputs.safetensors"));
+  const weights::StateDict expected =
+      LoadDictOrFail(ReferencePath("stylegan2/outputs.safetensors"));
   // D first: which file is which is told from the keys.
   const std::string out = dir.File("out.safetensors");
   const test_support::CommandResult run = RunStylegan2("--weights " + kD + " --weights " + kG +
                                                        " --inputs " + kInputs + " --out " + out);
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  const weights::StateDict got = MustLoad(out);
-  EXPECT_TRUE(AllClose(Get(got, "ws"), Get(expected, "ws"), kTol, kTol));
-  EXPECT_TRUE(AllClose(Get(got, "img"), Get(expected, "img"), kTol, kTol));
-  EXPECT_TRUE(AllClose(Get(got, "d_logits"), Get(expected, "d_logits"), kTol, kTol));
+  const weights::StateDict got = LoadDictOrFail(out);
+  EXPECT_TRUE(AllClose(TensorOrFail(got, "ws"), TensorOrFail(expected, "ws"), kTol, kTol));
+  EXPECT_TRUE(AllClose(TensorOrFail(got, "img"), TensorOrFail(expected, "img"), kTol, kTol));
+  EXPECT_TRUE(
+      AllClose(TensorOrFail(got, "d_logits"), TensorOrFail(expected, "d_logits"), kTol, kTol));
   EXPECT_EQ(got.metadata.at("model"), "stylegan2");
 }
 
 TEST(Stylegan2ModelRunTest, TruncationAndNoiseModeReachTheModel) {
   TempDir dir("stylegan2_cli");
-  const weights::StateDict expected = MustLoad(ReferencePath("stylegan2/outputs.safetensors"));
+  const weights::StateDict expected =
+      LoadDictOrFail(ReferencePath("stylegan2/outputs.safetensors"));
   const std::string out = dir.File("psi.safetensors");
   test_support::CommandResult run =
       RunStylegan2("--weights " + kG + " --weights " + kD + " --inputs " + kInputs + " --out " +
                    out + " --truncation-psi 0.7");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  weights::StateDict got = MustLoad(out);
-  EXPECT_TRUE(AllClose(Get(got, "ws"), Get(expected, "ws_psi0.7"), kTol, kTol));
-  EXPECT_TRUE(AllClose(Get(got, "img"), Get(expected, "img_psi0.7"), kTol, kTol));
-  EXPECT_TRUE(AllClose(Get(got, "d_logits"), Get(expected, "d_logits_psi0.7"), kTol, kTol));
+  weights::StateDict got = LoadDictOrFail(out);
+  EXPECT_TRUE(AllClose(TensorOrFail(got, "ws"), TensorOrFail(expected, "ws_psi0.7"), kTol, kTol));
+  EXPECT_TRUE(AllClose(TensorOrFail(got, "img"), TensorOrFail(expected, "img_psi0.7"), kTol, kTol));
+  EXPECT_TRUE(AllClose(TensorOrFail(got, "d_logits"), TensorOrFail(expected, "d_logits_psi0.7"),
+                       kTol, kTol));
 
   // Generator only, no noise: no d_logits.
   const std::string none = dir.File("none.safetensors");
   run = RunStylegan2("--weights " + kG + " --inputs " + kInputs + " --out " + none +
                      " --noise-mode none");
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  got = MustLoad(none);
-  EXPECT_TRUE(AllClose(Get(got, "img"), Get(expected, "img_noise_none"), kTol, kTol));
+  got = LoadDictOrFail(none);
+  EXPECT_TRUE(
+      AllClose(TensorOrFail(got, "img"), TensorOrFail(expected, "img_noise_none"), kTol, kTol));
   EXPECT_FALSE(got.Has("d_logits"));
 }
 

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/worker/models/fixture_dict.h"
 #include "tests/worker/models/tensor_match.h"
 #include "worker/models/stylegan2_config.h"
 #include "worker/models/stylegan2_discriminator.h"
@@ -24,21 +25,16 @@ namespace clipglass::models {
 namespace {
 
 using ::clipglass::testing::AllClose;
+using ::clipglass::testing::LoadDictOrFail;
+using ::clipglass::testing::MaxAbsError;
 using ::clipglass::testing::ReferencePath;
+using ::clipglass::testing::TensorOrFail;
 using stylegan2::ModConvImpl;
 
 constexpr double kTol = 1e-4;  // tests/data/reference/README.md: atol = rtol = 1e-4
 
 weights::StateDict MustLoad(const std::string& relative) {
-  auto dict = weights::LoadStateDict(ReferencePath(relative));
-  EXPECT_TRUE(dict.ok()) << dict.status().ToString();
-  return dict.ok() ? std::move(dict).value() : weights::StateDict{};
-}
-
-at::Tensor Get(const weights::StateDict& dict, const std::string& key) {
-  auto t = dict.Get(key);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  return t.ok() ? *t : at::Tensor();
+  return LoadDictOrFail(ReferencePath(relative));
 }
 
 template <typename T>
@@ -90,8 +86,8 @@ class Stylegan2ReferenceTest : public ::testing::TestWithParam<ModConvImpl> {
   std::unique_ptr<Stylegan2Discriminator> D() const {
     return Must(Stylegan2Discriminator::FromStateDict(*d_dict_, Runtime()));
   }
-  static at::Tensor Expected(const std::string& key) { return Get(*outputs_, key); }
-  static at::Tensor Z() { return Get(*inputs_, "z"); }
+  static at::Tensor Expected(const std::string& key) { return TensorOrFail(*outputs_, key); }
+  static at::Tensor Z() { return TensorOrFail(*inputs_, "z"); }
 
   static weights::StateDict* g_dict_;
   static weights::StateDict* d_dict_;
@@ -284,7 +280,7 @@ class Stylegan2GeneratorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     g_ = Must(Stylegan2Generator::FromStateDict(MustLoad("stylegan2/G_weights.safetensors")));
-    z_ = Get(MustLoad("stylegan2/inputs.safetensors"), "z");
+    z_ = TensorOrFail(MustLoad("stylegan2/inputs.safetensors"), "z");
   }
   std::unique_ptr<Stylegan2Generator> g_;
   at::Tensor z_;
