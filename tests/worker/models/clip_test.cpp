@@ -26,7 +26,7 @@ namespace clipglass::models {
 namespace {
 
 using ::clipglass::testing::AllClose;
-using ::clipglass::testing::LoadDictOrFail;
+using ::clipglass::testing::LoadReferenceDictOrFail;
 using ::clipglass::testing::MaxAbsError;
 using ::clipglass::testing::ReferencePath;
 using ::clipglass::testing::TensorOrFail;
@@ -38,10 +38,6 @@ nlohmann::json FixtureConfig() {
   return nlohmann::json::parse(in);
 }
 
-weights::StateDict MustLoadDict(const std::string& relative) {
-  return LoadDictOrFail(ReferencePath(relative));
-}
-
 bool BitwiseEqual(const at::Tensor& a, const at::Tensor& b) {
   return a.sizes() == b.sizes() && a.scalar_type() == b.scalar_type() &&
          std::memcmp(a.contiguous().data_ptr(), b.contiguous().data_ptr(), a.nbytes()) == 0;
@@ -51,7 +47,7 @@ bool BitwiseEqual(const at::Tensor& a, const at::Tensor& b) {
 // Config detection.
 
 TEST(ClipConfigTest, DetectsTheFixtureConfiguration) {
-  const weights::StateDict dict = MustLoadDict("clip/weights.safetensors");
+  const weights::StateDict dict = LoadReferenceDictOrFail("clip/weights.safetensors");
   auto config = DetectClipConfig(dict);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   const nlohmann::json hp = FixtureConfig()["hyperparameters"];
@@ -71,7 +67,7 @@ TEST(ClipConfigTest, DetectsTheFixtureConfiguration) {
 }
 
 TEST(ClipConfigTest, StateDictShapesListExactlyTheFixtureKeys) {
-  const weights::StateDict dict = MustLoadDict("clip/weights.safetensors");
+  const weights::StateDict dict = LoadReferenceDictOrFail("clip/weights.safetensors");
   auto config = DetectClipConfig(dict);
   ASSERT_TRUE(config.ok()) << config.status().ToString();
   auto shapes = ClipStateDictShapes(*config);
@@ -244,8 +240,8 @@ struct Fixture {
 const Fixture& LoadedFixture() {
   static const Fixture* fixture = [] {
     auto* f = new Fixture;
-    f->inputs = MustLoadDict("clip/inputs.safetensors");
-    f->outputs = MustLoadDict("clip/outputs.safetensors");
+    f->inputs = LoadReferenceDictOrFail("clip/inputs.safetensors");
+    f->outputs = LoadReferenceDictOrFail("clip/outputs.safetensors");
     return f;
   }();
   return *fixture;

@@ -9,6 +9,7 @@
 #include <string>
 #include <utility>
 
+#include "tests/worker/models/tensor_match.h"
 #include "worker/weights/state_dict.h"
 
 namespace clipglass::testing {
@@ -17,6 +18,11 @@ inline weights::StateDict LoadDictOrFail(const std::string& path) {
   auto dict = weights::LoadStateDict(path);
   EXPECT_TRUE(dict.ok()) << dict.status().ToString();
   return dict.ok() ? std::move(dict).value() : weights::StateDict{};
+}
+
+// A file of tests/data/reference, by its path there.
+inline weights::StateDict LoadReferenceDictOrFail(const std::string& relative) {
+  return LoadDictOrFail(ReferencePath(relative));
 }
 
 inline at::Tensor TensorOrFail(const weights::StateDict& dict, const std::string& key) {

@@ -20,7 +20,6 @@ namespace {
 
 using ::clipglass::testing::AllClose;
 using ::clipglass::testing::LoadDictOrFail;
-using ::clipglass::testing::MaxAbsError;
 using ::clipglass::testing::ReferencePath;
 using ::clipglass::testing::TempDir;
 using ::clipglass::testing::TensorOrFail;

@@ -22,7 +22,7 @@ namespace clipglass::models {
 namespace {
 
 using ::clipglass::testing::AllClose;
-using ::clipglass::testing::LoadDictOrFail;
+using ::clipglass::testing::LoadReferenceDictOrFail;
 using ::clipglass::testing::MaxAbsError;
 using ::clipglass::testing::ReferencePath;
 using ::clipglass::testing::TensorOrFail;
@@ -36,10 +36,6 @@ nlohmann::json FixtureConfig() {
 
 int64_t FixtureHeads() { return FixtureConfig()["hyperparameters"]["n_head"].get<int64_t>(); }
 
-weights::StateDict MustLoadDict(const std::string& relative) {
-  return LoadDictOrFail(ReferencePath(relative));
-}
-
 // Loads the fixture model once for every test of a suite.
 class Gpt2FixtureTest : public ::testing::Test {
  protected:
@@ -49,8 +45,8 @@ class Gpt2FixtureTest : public ::testing::Test {
     auto model = Gpt2::Load(ReferencePath("gpt2/weights.safetensors"), options);
     ASSERT_TRUE(model.ok()) << model.status().ToString();
     model_ = std::move(model).value().release();
-    inputs_ = new weights::StateDict(MustLoadDict("gpt2/inputs.safetensors"));
-    outputs_ = new weights::StateDict(MustLoadDict("gpt2/outputs.safetensors"));
+    inputs_ = new weights::StateDict(LoadReferenceDictOrFail("gpt2/inputs.safetensors"));
+    outputs_ = new weights::StateDict(LoadReferenceDictOrFail("gpt2/outputs.safetensors"));
   }
   static void TearDownTestSuite() {
     delete model_;
@@ -188,7 +184,7 @@ TEST_F(Gpt2FixtureTest, RejectsBadInputs) {
 
 // The fixture under the naming variants real checkpoints use.
 TEST(Gpt2LoadTest, AcceptsPrefixLmHeadAndMaskBuffers) {
-  const weights::StateDict plain = MustLoadDict("gpt2/weights.safetensors");
+  const weights::StateDict plain = LoadReferenceDictOrFail("gpt2/weights.safetensors");
   const int64_t n_ctx = TensorOrFail(plain, "wpe.weight").size(0);
   weights::StateDict variant;
   variant.source = "variant";
@@ -203,8 +199,8 @@ TEST(Gpt2LoadTest, AcceptsPrefixLmHeadAndMaskBuffers) {
   options.n_head = FixtureHeads();
   auto model = Gpt2::FromStateDict(variant, options);
   ASSERT_TRUE(model.ok()) << model.status().ToString();
-  const weights::StateDict inputs = MustLoadDict("gpt2/inputs.safetensors");
-  const weights::StateDict outputs = MustLoadDict("gpt2/outputs.safetensors");
+  const weights::StateDict inputs = LoadReferenceDictOrFail("gpt2/inputs.safetensors");
+  const weights::StateDict outputs = LoadReferenceDictOrFail("gpt2/outputs.safetensors");
   auto out = (*model)->Forward(TensorOrFail(inputs, "input_ids"));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_TRUE(AllClose(out->logits_last, TensorOrFail(outputs, "logits_last"), kTol, kTol));
@@ -218,13 +214,13 @@ TEST(Gpt2LoadTest, AcceptsPrefixLmHeadAndMaskBuffers) {
 TEST(Gpt2LoadTest, MissingOrUnexpectedKeysFail) {
   Gpt2Options options;
   options.n_head = FixtureHeads();
-  weights::StateDict missing = MustLoadDict("gpt2/weights.safetensors");
+  weights::StateDict missing = LoadReferenceDictOrFail("gpt2/weights.safetensors");
   missing.tensors.erase("h.1.mlp.c_proj.bias");
   auto status = Gpt2::FromStateDict(missing, options).status();
   EXPECT_FALSE(status.ok());
   EXPECT_NE(status.message().find("h.1.mlp.c_proj.bias"), std::string::npos) << status.ToString();
 
-  weights::StateDict unexpected = MustLoadDict("gpt2/weights.safetensors");
+  weights::StateDict unexpected = LoadReferenceDictOrFail("gpt2/weights.safetensors");
   unexpected.tensors["h.0.attn.c_extra.weight"] = at::zeros({2});
   status = Gpt2::FromStateDict(unexpected, options).status();
   EXPECT_FALSE(status.ok());

@@ -25,17 +25,12 @@ namespace clipglass::models {
 namespace {
 
 using ::clipglass::testing::AllClose;
-using ::clipglass::testing::LoadDictOrFail;
-using ::clipglass::testing::MaxAbsError;
+using ::clipglass::testing::LoadReferenceDictOrFail;
 using ::clipglass::testing::ReferencePath;
 using ::clipglass::testing::TensorOrFail;
 using stylegan2::ModConvImpl;
 
 constexpr double kTol = 1e-4;  // tests/data/reference/README.md: atol = rtol = 1e-4
-
-weights::StateDict MustLoad(const std::string& relative) {
-  return LoadDictOrFail(ReferencePath(relative));
-}
 
 template <typename T>
 T Must(StatusOr<T> value) {
@@ -63,10 +58,10 @@ nlohmann::json ReferenceConfig() {
 class Stylegan2ReferenceTest : public ::testing::TestWithParam<ModConvImpl> {
  protected:
   static void SetUpTestSuite() {
-    g_dict_ = new weights::StateDict(MustLoad("stylegan2/G_weights.safetensors"));
-    d_dict_ = new weights::StateDict(MustLoad("stylegan2/D_weights.safetensors"));
-    inputs_ = new weights::StateDict(MustLoad("stylegan2/inputs.safetensors"));
-    outputs_ = new weights::StateDict(MustLoad("stylegan2/outputs.safetensors"));
+    g_dict_ = new weights::StateDict(LoadReferenceDictOrFail("stylegan2/G_weights.safetensors"));
+    d_dict_ = new weights::StateDict(LoadReferenceDictOrFail("stylegan2/D_weights.safetensors"));
+    inputs_ = new weights::StateDict(LoadReferenceDictOrFail("stylegan2/inputs.safetensors"));
+    outputs_ = new weights::StateDict(LoadReferenceDictOrFail("stylegan2/outputs.safetensors"));
   }
   static void TearDownTestSuite() {
     delete g_dict_;
@@ -168,8 +163,8 @@ INSTANTIATE_TEST_SUITE_P(ModConv, Stylegan2ReferenceTest,
 TEST(Stylegan2ConfigTest, GeneratorDimensionsComeFromTheWeights) {
   const nlohmann::json ref = ReferenceConfig();
   const auto& hp = ref["hyperparameters"]["G"];
-  const Stylegan2GeneratorConfig c =
-      Must(DetectStylegan2GeneratorConfig(MustLoad("stylegan2/G_weights.safetensors")));
+  const Stylegan2GeneratorConfig c = Must(
+      DetectStylegan2GeneratorConfig(LoadReferenceDictOrFail("stylegan2/G_weights.safetensors")));
   EXPECT_EQ(c.z_dim, hp["z_dim"].get<int64_t>());
   EXPECT_EQ(c.w_dim, hp["w_dim"].get<int64_t>());
   EXPECT_EQ(c.img_resolution, hp["img_resolution"].get<int64_t>());
@@ -187,8 +182,8 @@ TEST(Stylegan2ConfigTest, GeneratorDimensionsComeFromTheWeights) {
 }
 
 TEST(Stylegan2ConfigTest, DiscriminatorDimensionsComeFromTheWeights) {
-  const Stylegan2DiscriminatorConfig c =
-      Must(DetectStylegan2DiscriminatorConfig(MustLoad("stylegan2/D_weights.safetensors")));
+  const Stylegan2DiscriminatorConfig c = Must(DetectStylegan2DiscriminatorConfig(
+      LoadReferenceDictOrFail("stylegan2/D_weights.safetensors")));
   // channel_base 512, channel_max 32 (config.json): min(512 / res, 32).
   const Stylegan2DiscriminatorConfig expected = MakeStylegan2DiscriminatorConfig(32, 512, 32);
   EXPECT_EQ(c.img_resolution, 32);
@@ -223,8 +218,8 @@ TEST(Stylegan2ConfigTest, RealNetworkShapesFollowNvidiasChannelFormula) {
 }
 
 TEST(Stylegan2ConfigTest, RejectsOtherNetworksAndMissingKeys) {
-  const weights::StateDict g = MustLoad("stylegan2/G_weights.safetensors");
-  const weights::StateDict d = MustLoad("stylegan2/D_weights.safetensors");
+  const weights::StateDict g = LoadReferenceDictOrFail("stylegan2/G_weights.safetensors");
+  const weights::StateDict d = LoadReferenceDictOrFail("stylegan2/D_weights.safetensors");
   EXPECT_TRUE(IsStylegan2Generator(g));
   EXPECT_FALSE(IsStylegan2Generator(d));
   EXPECT_TRUE(IsStylegan2Discriminator(d));
@@ -267,7 +262,7 @@ TEST(Stylegan2ConfigTest, RejectsOtherNetworksAndMissingKeys) {
 }
 
 TEST(Stylegan2ConfigTest, AcceptsAWholePickleConversionPrefix) {
-  const weights::StateDict g = MustLoad("stylegan2/G_weights.safetensors");
+  const weights::StateDict g = LoadReferenceDictOrFail("stylegan2/G_weights.safetensors");
   weights::StateDict prefixed;
   prefixed.source = "prefixed";
   for (const auto& [key, t] : g.tensors) prefixed.tensors["G_ema." + key] = t;
@@ -279,8 +274,9 @@ TEST(Stylegan2ConfigTest, AcceptsAWholePickleConversionPrefix) {
 class Stylegan2GeneratorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    g_ = Must(Stylegan2Generator::FromStateDict(MustLoad("stylegan2/G_weights.safetensors")));
-    z_ = TensorOrFail(MustLoad("stylegan2/inputs.safetensors"), "z");
+    g_ = Must(Stylegan2Generator::FromStateDict(
+        LoadReferenceDictOrFail("stylegan2/G_weights.safetensors")));
+    z_ = TensorOrFail(LoadReferenceDictOrFail("stylegan2/inputs.safetensors"), "z");
   }
   std::unique_ptr<Stylegan2Generator> g_;
   at::Tensor z_;
@@ -357,8 +353,8 @@ TEST_F(Stylegan2GeneratorTest, RandomNoiseIsSeededPerSample) {
 TEST_F(Stylegan2GeneratorTest, ChunkedBatchesGiveTheSameImages) {
   Stylegan2RuntimeOptions runtime;
   runtime.max_batch = 3;
-  auto chunked =
-      Must(Stylegan2Generator::FromStateDict(MustLoad("stylegan2/G_weights.safetensors"), runtime));
+  auto chunked = Must(Stylegan2Generator::FromStateDict(
+      LoadReferenceDictOrFail("stylegan2/G_weights.safetensors"), runtime));
   EXPECT_TRUE(AllClose(Must(chunked->SynthesizeFromZ(z_, 0.7)), Must(g_->SynthesizeFromZ(z_, 0.7)),
                        1e-5, 1e-5));
 }
@@ -375,7 +371,8 @@ TEST_F(Stylegan2GeneratorTest, AFixedBatchShapeGivesTheSameBitsWhateverTheCompan
   EXPECT_TRUE(at::equal(a.narrow(0, 1, 1), b.narrow(0, 1, 1)));
   EXPECT_FALSE(at::equal(a.narrow(0, 0, 1), b.narrow(0, 0, 1)));
   // The discriminator on fixed groups: group 2's logits do not depend on group 1's images.
-  auto d = Must(Stylegan2Discriminator::FromStateDict(MustLoad("stylegan2/D_weights.safetensors")));
+  auto d = Must(Stylegan2Discriminator::FromStateDict(
+      LoadReferenceDictOrFail("stylegan2/D_weights.safetensors")));
   const at::Tensor batch = at::cat({a, a.flip({0})});  // [8, 3, 32, 32]
   const at::Tensor other = at::cat({b, a.flip({0})});
   EXPECT_TRUE(at::equal(Must(d->GroupedLogits(batch, 4)).narrow(0, 4, 4),
@@ -385,12 +382,12 @@ TEST_F(Stylegan2GeneratorTest, AFixedBatchShapeGivesTheSameBitsWhateverTheCompan
 TEST_F(Stylegan2GeneratorTest, MemoryFormatDoesNotChangeTheResult) {
   Stylegan2RuntimeOptions nchw;
   nchw.channels_last = false;
-  auto g =
-      Must(Stylegan2Generator::FromStateDict(MustLoad("stylegan2/G_weights.safetensors"), nchw));
+  auto g = Must(Stylegan2Generator::FromStateDict(
+      LoadReferenceDictOrFail("stylegan2/G_weights.safetensors"), nchw));
   const at::Tensor img = Must(g->SynthesizeFromZ(z_, 0.7));
   EXPECT_TRUE(img.is_contiguous());
   EXPECT_TRUE(AllClose(img, Must(g_->SynthesizeFromZ(z_, 0.7)), 1e-5, 1e-5));
-  const weights::StateDict d_dict = MustLoad("stylegan2/D_weights.safetensors");
+  const weights::StateDict d_dict = LoadReferenceDictOrFail("stylegan2/D_weights.safetensors");
   auto d_nchw = Must(Stylegan2Discriminator::FromStateDict(d_dict, nchw));
   auto d_cl = Must(Stylegan2Discriminator::FromStateDict(d_dict));
   EXPECT_TRUE(AllClose(Must(d_nchw->Logits(img)), Must(d_cl->Logits(img)), 1e-5, 1e-5));
@@ -400,8 +397,8 @@ TEST_F(Stylegan2GeneratorTest, ReducedPrecisionRunsWithoutModelChanges) {
   // bfloat16 convolutions (what a GPU worker may choose) stay close to float32.
   Stylegan2RuntimeOptions runtime;
   runtime.dtype = at::kBFloat16;
-  auto bf16 =
-      Must(Stylegan2Generator::FromStateDict(MustLoad("stylegan2/G_weights.safetensors"), runtime));
+  auto bf16 = Must(Stylegan2Generator::FromStateDict(
+      LoadReferenceDictOrFail("stylegan2/G_weights.safetensors"), runtime));
   const at::Tensor reference = Must(g_->SynthesizeFromZ(z_, 0.7));
   const at::Tensor img = Must(bf16->SynthesizeFromZ(z_, 0.7));
   EXPECT_EQ(img.scalar_type(), at::kFloat);
@@ -412,17 +409,17 @@ TEST_F(Stylegan2GeneratorTest, ReducedPrecisionRunsWithoutModelChanges) {
 TEST_F(Stylegan2GeneratorTest, CropToContentCutsTheCentredBand) {
   Stylegan2GeneratorSettings settings;
   settings.content_height = 24;  // as the car model: 512x384 in a 512x512 canvas
-  auto g = Must(
-      Stylegan2Generator::FromStateDict(MustLoad("stylegan2/G_weights.safetensors"), {}, settings));
+  auto g = Must(Stylegan2Generator::FromStateDict(
+      LoadReferenceDictOrFail("stylegan2/G_weights.safetensors"), {}, settings));
   const at::Tensor img = Must(g->SynthesizeFromZ(z_));
   const at::Tensor content = g->CropToContent(img);
   ASSERT_EQ(content.sizes(), at::IntArrayRef({4, 3, 24, 32}));
   EXPECT_TRUE(at::equal(content, img.narrow(2, 4, 24)));
   EXPECT_TRUE(at::equal(g_->CropToContent(img), img));
   settings.content_height = 64;
-  EXPECT_FALSE(
-      Stylegan2Generator::FromStateDict(MustLoad("stylegan2/G_weights.safetensors"), {}, settings)
-          .ok());
+  EXPECT_FALSE(Stylegan2Generator::FromStateDict(
+                   LoadReferenceDictOrFail("stylegan2/G_weights.safetensors"), {}, settings)
+                   .ok());
 }
 
 // --- The ops on their own -------------------------------------------------------------------
