@@ -1,6 +1,6 @@
 // quality_bench: how well the search does its job on the demo world, at a fixed evaluation budget.
 //
-// Text to image: 8 captions (4 of held-out attribute combinations, 4 of training combinations) x
+// Text to image: 16 captions (8 of held-out attribute combinations, 8 of training combinations) x
 // seeds, for the GA without discriminator (Demo_nod), NSGA-II with discriminator (Demo_d), and
 // random search with the same budget (Demo_nod, algorithm: random). A run succeeds when the
 // referee (train/referee.h, trained apart from the search's CLIP) reads every attribute of the
@@ -16,7 +16,8 @@
 // generator's coverage: how many of 4096 samples of G the referee reads as each caption (a caption
 // G never draws caps every method). docs/demo_world.md shows a table and the command.
 //
-//   build/bench/quality_bench [--seeds 3] [--population 16] [--generations 40] [--workers 2]
+//   build/bench/quality_bench [--seeds 3] [--first-seed 1] [--population 16] [--generations 40]
+//   [--workers 2]
 //                             [--coverage-samples 4096]
 #include <ATen/CPUGeneratorImpl.h>
 #include <unistd.h>
@@ -81,14 +82,17 @@ struct Flags {
   std::string referee;      // default <weights>/demo/referee.safetensors
   std::string work_dir;     // default a temporary folder, removed at the end
   int seeds = 3;
+  int first_seed = 1;  // another range of seeds replicates a measurement on new draws
   int population = 16;
   int generations = 40;
-  int captions_per_split = 4;  // at most 4: no two picks share a shape or a colour
+  int captions_per_split = 8;  // the first 4 share no shape or colour (PickCombinations)
   int images = 3;
   int workers = 2;
   int threads = 1;  // per worker
   bool skip_img2txt = false;
   bool skip_txt2img = false;
+  bool skip_nsga2 = false;          // text to image: GA and random search only (half the time)
+  int islands = 1;                  // populations per GA run (the grid's settings.islands)
   int64_t coverage_samples = 4096;  // G samples for the coverage line (0: none)
 };
 
@@ -135,6 +139,43 @@ struct TargetScores {
   std::map<std::string, std::string> method_names;                           // rank -> name
   std::map<std::string, std::map<std::string, std::vector<double>>> scores;  // target -> rank
 };
+
+// Per target, a method's mean score over the seeds against another's.
+struct SignCount {
+  int ahead = 0;
+  int level = 0;
+  int behind = 0;
+};
+SignCount CountSigns(const TargetScores& per_target, const std::string& rank,
+                     const std::string& baseline_rank) {
+  SignCount count;
+  for (const auto& [target, methods] : per_target.scores) {
+    const auto it = methods.find(rank);
+    const auto base = methods.find(baseline_rank);
+    if (it == methods.end() || base == methods.end()) continue;
+    const double difference = MeanSd(it->second).mean - MeanSd(base->second).mean;
+    if (std::abs(difference) < 1e-9) {
+      ++count.level;
+    } else if (difference > 0) {
+      ++count.ahead;
+    } else {
+      ++count.behind;
+    }
+  }
+  return count;
+}
+
+// Two-sided sign test: P(a split of `ahead` + `behind` fair coin flips at least this uneven).
+double SignTestP(int ahead, int behind) {
+  const int n = ahead + behind;
+  const int k = std::min(ahead, behind);
+  double tail = 0;
+  for (int i = 0; i <= k; ++i) {
+    tail += std::exp(std::lgamma(n + 1.0) - std::lgamma(i + 1.0) - std::lgamma(n - i + 1.0) -
+                     n * std::log(2.0));
+  }
+  return std::min(1.0, 2 * tail);
+}
 
 // Which of the truth's four attributes a reading got right: the referee's world::Attributes or a
 // caption's world::ParsedCaption (whose attributes may be missing, which counts as wrong).
@@ -196,11 +237,13 @@ int main(int argc, char** argv) {
       "--work-dir", flags.work_dir,
       "Keep the grid, targets and archive in this folder (default: a temporary one, removed)");
   app.add_option("--seeds", flags.seeds, "Seeds per target")->capture_default_str();
+  app.add_option("--first-seed", flags.first_seed, "First seed (seeds first .. first + seeds - 1)")
+      ->capture_default_str();
   app.add_option("--population", flags.population, "Population")->capture_default_str();
   app.add_option("--generations", flags.generations, "Generations (budget = population x this)")
       ->capture_default_str();
   app.add_option("--captions-per-split", flags.captions_per_split,
-                 "Text-to-image captions from each split (at most 4)")
+                 "Text-to-image captions from each split (the first 4 share no shape or colour)")
       ->capture_default_str();
   app.add_option("--images", flags.images, "Image-to-text renders from each split")
       ->capture_default_str();
@@ -208,6 +251,12 @@ int main(int argc, char** argv) {
   app.add_option("--threads", flags.threads, "LibTorch threads per worker")->capture_default_str();
   app.add_flag("--skip-img2txt", flags.skip_img2txt, "Text to image only");
   app.add_flag("--skip-txt2img", flags.skip_txt2img, "Image to text only (no coverage line)");
+  app.add_flag("--skip-nsga2", flags.skip_nsga2, "Text to image: GA and random search only");
+  app.add_option("--islands", flags.islands,
+                 "Islands per GA run, each of --population (budget x this; random search draws as "
+                 "many)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--coverage-samples", flags.coverage_samples,
                  "G samples the referee reads for the coverage line (0: skip)")
       ->capture_default_str();
@@ -257,21 +306,24 @@ int main(int argc, char** argv) {
     }
   }
 
-  // The grid: the same budget (population x generations evaluations) for every method.
-  const int64_t budget = static_cast<int64_t>(flags.population) * flags.generations;
+  // The grid: the same budget (population x islands x generations evaluations) for every method.
+  const int64_t budget = static_cast<int64_t>(flags.population) * flags.islands * flags.generations;
   std::string grid = "name: quality_bench\narchive: quality_bench.h5\nsettings:\n";
   grid += "  population: " + std::to_string(flags.population) + "\n";
   grid += "  generations: " + std::to_string(flags.generations) + "\n";
   grid += "  max_evaluations: " + std::to_string(budget) + "\n";
-  grid += "  save_every: 0\n  islands: 1\n";
+  grid += "  save_every: 0\n  islands: " + std::to_string(flags.islands) + "\n";
   grid += "axes:\n";
-  const std::string seeds = "{first: 1, count: " + std::to_string(flags.seeds) + "}";
+  const std::string seeds = "{first: " + std::to_string(flags.first_seed) +
+                            ", count: " + std::to_string(flags.seeds) + "}";
   if (!flags.skip_txt2img) {
     grid += "  - generator: [Demo_nod]\n    target:\n" + captions_yaml + "    seed: " + seeds +
             "\n    overrides:\n      - name: ga\n      - name: random\n        algorithm: random\n";
-    grid += "  - generator: [Demo_d]\n    target:\n" + captions_yaml + "    seed: " + seeds +
-            "\n    overrides:\n      - name: nsga2\n      - name: nsga2_sim\n"
-            "        final_weights: [1, 0]\n";
+    if (!flags.skip_nsga2) {
+      grid += "  - generator: [Demo_d]\n    target:\n" + captions_yaml + "    seed: " + seeds +
+              "\n    overrides:\n      - name: nsga2\n      - name: nsga2_sim\n"
+              "        final_weights: [1, 0]\n";
+    }
   }
   if (!flags.skip_img2txt && flags.images > 0) {
     grid += "  - generator: [DemoGPT2]\n    target:\n" + images_yaml + "    seed: " + seeds +
@@ -403,10 +455,11 @@ int main(int argc, char** argv) {
   }
 
   std::printf(
-      "\nquality_bench: %d seeds, population %d x %d generations = budget %lld "
-      "evaluations per run, %d workers x %d thread(s), %.1f s wall\n",
-      flags.seeds, flags.population, flags.generations, static_cast<long long>(budget),
-      flags.workers, flags.threads, wall);
+      "\nquality_bench: %d seeds (%d..%d), population %d x %d island(s) x %d generations = "
+      "budget %lld evaluations per run, %d workers x %d thread(s), %.1f s wall\n",
+      flags.seeds, flags.first_seed, flags.first_seed + flags.seeds - 1, flags.population,
+      flags.islands, flags.generations, static_cast<long long>(budget), flags.workers,
+      flags.threads, wall);
   std::printf(
       "txt2img score: share of runs whose final image the referee reads as the caption "
       "(all 4 attributes); img2txt score: share of the render's 4 attributes the final "
@@ -449,6 +502,23 @@ int main(int argc, char** argv) {
       }
       std::printf("\n");
     }
+  }
+  // Paired by target against random search: how many targets each method gets right more often,
+  // as often, less often, and the two-sided sign test over the untied ones (the chance of a split
+  // at least this uneven if neither method were better).
+  for (const auto& [task, per_target] : by_target) {
+    const auto random_it =
+        std::find_if(per_target.method_names.begin(), per_target.method_names.end(),
+                     [](const auto& m) { return m.second == "random search"; });
+    if (random_it == per_target.method_names.end()) continue;
+    std::printf("\n%s per target against random search:", task.c_str());
+    for (const auto& [rank, name] : per_target.method_names) {
+      if (rank == random_it->first) continue;
+      const SignCount count = CountSigns(per_target, rank, random_it->first);
+      std::printf(" %s ahead on %d, level on %d, behind on %d (sign test p = %.3f);", name.c_str(),
+                  count.ahead, count.level, count.behind, SignTestP(count.ahead, count.behind));
+    }
+    std::printf("\n");
   }
   if (flags.coverage_samples > 0 && !flags.skip_txt2img) {
     StatusOr<grid::GeneratorConfig> config =

@@ -14,7 +14,7 @@
 // for every split k, and how many captions they cover. --figure writes, per caption, CLIP's six
 // favourite samples and its favourite of those the referee reads as the caption.
 //
-//   build/bench/txt2img_landscape [--samples 16384] [--budget 640] [--captions-per-split 4]
+//   build/bench/txt2img_landscape [--samples 16384] [--budget 640] [--captions-per-split 8]
 //                                 [--config configs/Demo_nod.yaml] [--weights-dir weights]
 //                                 [--space z] [--mix] [--figure landscape.png]
 #include <ATen/ATen.h>
@@ -60,7 +60,7 @@ struct Flags {
   std::string referee;  // default <weights>/demo/referee.safetensors
   int64_t samples = 16384;
   int budget = 640;  // the quality benchmark's evaluations per run (16 x 40)
-  int captions_per_split = 4;
+  int captions_per_split = 8;
   uint64_t seed = 12345;
   bool mix = false;
   std::string space = "z";  // z: one z per image; z+: one z per ws layer
@@ -125,7 +125,8 @@ int main(int argc, char** argv) {
   app.add_option("--samples", flags.samples, "Latents drawn")->capture_default_str();
   app.add_option("--budget", flags.budget, "Random search's evaluations per run")
       ->capture_default_str();
-  app.add_option("--captions-per-split", flags.captions_per_split, "Captions per split (max 4)")
+  app.add_option("--captions-per-split", flags.captions_per_split,
+                 "Captions per split (the first 4 share no shape or colour)")
       ->capture_default_str();
   app.add_option("--top", flags.top, "Precision of CLIP's top this many")->capture_default_str();
   app.add_option("--seed", flags.seed, "Seed of the latents")->capture_default_str();
