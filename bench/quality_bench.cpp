@@ -16,9 +16,9 @@
 // generator's coverage: how many of 4096 samples of G the referee reads as each caption (a caption
 // G never draws caps every method). docs/demo_world.md shows a table and the command.
 //
-//   build/bench/quality_bench [--seeds 3] [--first-seed 1] [--population 16] [--generations 40]
-//   [--workers 2]
-//                             [--coverage-samples 4096]
+//   build/bench/quality_bench [--seeds 3] [--first-seed 1] [--captions-per-split 8] [--images 3]
+//                             [--population 16] [--generations 40] [--islands 1] [--workers 2]
+//                             [--skip-nsga2] [--skip-img2txt] [--coverage-samples 4096]
 #include <ATen/CPUGeneratorImpl.h>
 #include <unistd.h>
 
@@ -240,7 +240,8 @@ int main(int argc, char** argv) {
   app.add_option("--first-seed", flags.first_seed, "First seed (seeds first .. first + seeds - 1)")
       ->capture_default_str();
   app.add_option("--population", flags.population, "Population")->capture_default_str();
-  app.add_option("--generations", flags.generations, "Generations (budget = population x this)")
+  app.add_option("--generations", flags.generations,
+                 "Generations (budget = population x islands x this)")
       ->capture_default_str();
   app.add_option("--captions-per-split", flags.captions_per_split,
                  "Text-to-image captions from each split (the first 4 share no shape or colour)")
