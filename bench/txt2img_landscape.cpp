@@ -273,7 +273,7 @@ int main(int argc, char** argv) {
                 coverage > 0 ? fixed3(sum_right / coverage).c_str() : "-",
                 sum_wrong / std::max<int64_t>(flags.samples - coverage, 1), tops.c_str());
   }
-  // The search's ceiling against random search's floor, over all captions.
+  // Means over the captions: how often CLIP's top is right, and random search's chance.
   std::printf(
       "\nover the %lld captions: CLIP's favourite right for %lld, precision of CLIP's top %lld "
       "%.3f, random search's chance at %d evaluations %.3f\n",
