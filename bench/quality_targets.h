@@ -36,7 +36,7 @@ inline std::vector<world::Attributes> PickCombinations(world::Split split, int c
       }
       if (same_shape < round && same_colour < round && !same_pair) out.push_back(a);
     }
-    if (out.size() == before && round > 1) break;  // every (shape, colour) pair of the split used
+    if (out.size() == before) break;  // every (shape, colour) pair of the split is used
   }
   return out;
 }

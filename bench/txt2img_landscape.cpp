@@ -252,7 +252,8 @@ int main(int argc, char** argv) {
         sum_wrong += sim[i][c];
       }
     }
-    favourites_right += read[order[0]] == captions[c] ? 1 : 0;
+    const bool favourite_right = read[order[0]] == captions[c];
+    favourites_right += favourite_right ? 1 : 0;
     sum_precision += static_cast<double>(top_right) / flags.top;
     sum_p_random += p_random;
     for (int64_t r = 0; r < kFigureTop; ++r) figure_rows.push_back(order[r]);
@@ -267,9 +268,8 @@ int main(int argc, char** argv) {
     const bool held = c < static_cast<int64_t>(held_out.size());
     std::printf("%-9s %-52s %8lld %5s %7.2f %9.3f %8.3f %8s %8s %8.3f  %s\n",
                 held ? "held-out" : "train", texts[c].c_str(), static_cast<long long>(coverage),
-                read[order[0]] == captions[c] ? "yes" : "no",
-                static_cast<double>(top_right) / flags.top, p_random, sim[order[0]][c],
-                coverage > 0 ? fixed3(sim[best_right][c]).c_str() : "-",
+                favourite_right ? "yes" : "no", static_cast<double>(top_right) / flags.top,
+                p_random, sim[order[0]][c], coverage > 0 ? fixed3(sim[best_right][c]).c_str() : "-",
                 coverage > 0 ? fixed3(sum_right / coverage).c_str() : "-",
                 sum_wrong / std::max<int64_t>(flags.samples - coverage, 1), tops.c_str());
   }
